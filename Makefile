@@ -1,0 +1,55 @@
+# kubeadm.cluster developer entry points. `make test` is what CI runs.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+SCENARIOS ?= node_runtime
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
+
+.PHONY: setup demo test lint sanity unit images molecule bench clean
+
+## setup: Python venv with the pinned tools, and this checkout linked in as kubeadm.cluster
+setup: $(VENV)/.installed .cache/collections/ansible_collections/kubeadm/cluster
+
+$(VENV)/.installed: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+.cache/collections/ansible_collections/kubeadm/cluster:
+	mkdir -p $(@D)
+	ln -sfn ../../../.. $@
+
+## demo: a local cluster (1 control plane + 2 workers) in Docker containers, built with site.yml
+demo: setup
+	tests/testbed/demo.sh
+
+## test: every check CI runs
+test: lint sanity unit molecule
+
+lint: setup
+	$(BIN)/yamllint --strict .
+	$(BIN)/ansible-lint --profile production
+	$(BIN)/ruff check plugins tests
+	$(BIN)/ruff format --check plugins tests
+
+sanity: setup
+	tests/run-sanity.sh
+
+unit: setup
+	$(BIN)/pytest tests/unit
+
+images:
+	tests/testbed/build-images.sh bookworm
+
+molecule: setup images
+	set -e; for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
+
+bench: setup images
+	bench/run.sh
+
+clean:
+	for s in $(SCENARIOS); do $(BIN)/molecule destroy -s $$s || true; done
+	rm -rf .cache

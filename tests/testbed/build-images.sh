@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Build the local systemd node images the molecule scenarios and the demo run on, with
+# debootstrap + docker import, since no registry can be reached. A build is skipped when an
+# image built from the same inputs exists already.
+#   usage: build-images.sh [suite ...]     (default: bookworm; trixie is optional)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+mirror=${KUBEADM_TESTBED_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+packages=systemd,systemd-sysv,dbus,python3,python3-apt,ca-certificates,iproute2,procps,kmod,curl,gnupg,sudo,bash-completion
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(bookworm)
+
+log() { printf '[testbed] %s\n' "$*" >&2; }
+
+"$here/ensure-engine.sh"
+command -v debootstrap >/dev/null || {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+}
+
+inputs_hash=$( { cat "$0" "$here/node-entrypoint.sh"; echo "$packages $mirror"; } | sha256sum | cut -c1-16)
+
+build_one() {
+  local suite=$1 image="local/$1-systemd:latest" rootfs
+  if [ "$(docker image inspect -f '{{ index .Config.Labels "kubeadm.testbed.hash" }}' "$image" 2>/dev/null)" = "$inputs_hash" ]; then
+    log "$image is up to date"
+    return 0
+  fi
+  rootfs=$(mktemp -d /var/tmp/kubeadm-testbed-rootfs.XXXXXX)
+  trap 'rm -rf "$rootfs"' RETURN
+  log "debootstrapping $suite (about a minute)"
+  if ! debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$rootfs.log" 2>&1; then
+    tail -n 20 "$rootfs.log" >&2
+    rm -f "$rootfs.log"
+    return 1
+  fi
+  rm -f "$rootfs.log"
+  cat > "$rootfs/etc/apt/sources.list" <<SOURCES
+deb $mirror $suite main
+deb $mirror $suite-updates main
+deb ${mirror%/debian}/debian-security $suite-security main
+SOURCES
+  install -m 0755 "$here/node-entrypoint.sh" "$rootfs/usr/local/sbin/node-entrypoint"
+  # Units that make no sense in a container and slow down or break boot.
+  for unit in getty.target console-getty.service systemd-firstboot.service \
+      systemd-udevd.service systemd-modules-load.service sys-kernel-config.mount \
+      apt-daily.timer apt-daily-upgrade.timer; do
+    ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
+  done
+  : > "$rootfs/etc/machine-id"
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+  tar -C "$rootfs" -c . | docker import \
+    -c 'CMD ["/usr/local/sbin/node-entrypoint"]' \
+    -c "LABEL kubeadm.testbed.hash=$inputs_hash" \
+    - "$image" >/dev/null
+  log "built $image"
+}
+
+for suite in "${suites[@]}"; do
+  build_one "$suite"
+done

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Entry point of the test-bed node images: prepares what a real kubelet needs inside an
+# unprivileged systemd container, then hands over to systemd (PID 1).
+set -eu
+
+# cgroup v1 with cgroupns=host: /proc/self/cgroup names /docker/<id> while the kubelet looks at
+# the top of each hierarchy. Bind the container's own cgroup over the hierarchy root and the
+# root back onto the nested path, so both paths name the same directory (what kind does).
+if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+  while IFS=: read -r _ controllers path; do
+    [ -n "$path" ] && [ "$path" != "/" ] || continue
+    case "$controllers" in
+      "") dir=unified ;;
+      name=systemd) dir=systemd ;;
+      *) dir=$(printf '%s' "$controllers" | sed 's/^name=//') ;;
+    esac
+    root="/sys/fs/cgroup/$dir"
+    # Combined hierarchies are mounted as e.g. cpu,cpuacct with cpu and cpuacct as links.
+    [ -d "$root" ] && [ ! -L "$root" ] || continue
+    [ -d "$root$path" ] || continue
+    mountpoint -q "$root" 2>/dev/null || continue
+    mount --bind "$root$path" "$root"
+    mkdir -p "$root$path"
+    mount --bind "$root" "$root$path"
+  done < /proc/self/cgroup
+fi
+
+# The kubelet writes these host-global sysctls when it can; /proc/sys is read-only here, so
+# give it files that already hold the values it wants instead of ever touching the host.
+mkdir -p /run/kubeadm-testbed
+for pair in vm/overcommit_memory=1 kernel/panic=10 kernel/panic_on_oops=1; do
+  key=${pair%%=*}
+  file=/run/kubeadm-testbed/$(printf '%s' "$key" | tr / _)
+  printf '%s\n' "${pair#*=}" > "$file"
+  mount --bind -o ro "$file" "/proc/sys/$key" 2>/dev/null || true
+done
+
+exec /lib/systemd/systemd "$@"
