@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/node-options.sh"
 name=$1 network=${2:-bridge} image=${3:-local/bookworm-systemd:latest}
 mapfile -t opts < <(kubeadm_testbed_node_options "$name")
-docker run -d --name "$name" --hostname "$name" --network "$network" "${opts[@]}" "$image" >/dev/null
+docker run -d --name "$name" --hostname "$name" --network "$network" --label "${KUBEADM_TESTBED_LABEL:-kubeadm-testbed}" "${opts[@]}" "$image" >/dev/null
 for _ in $(seq 1 30); do
   state=$(docker exec "$name" systemctl is-system-running 2>/dev/null || true)
   case "$state" in running|degraded) echo "$name: $state"; exit 0 ;; esac

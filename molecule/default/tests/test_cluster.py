@@ -1,0 +1,84 @@
+"""What a user checks on the cluster site.yml built: nodes, kubeconfigs, holds, secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+import testinfra.utils.ansible_runner
+
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
+testinfra_hosts = RUNNER.get_hosts("all")
+CONTROL_PLANES = RUNNER.get_hosts("control_plane")
+ALL_NODES = sorted(CONTROL_PLANES + RUNNER.get_hosts("workers"))
+TOKEN = re.compile(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b")
+
+
+@pytest.fixture(scope="module")
+def nodes():
+    cp = testinfra.get_host(f"ansible://{CONTROL_PLANES[0]}?ansible_inventory={INVENTORY}")
+    return json.loads(cp.check_output("kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes -o json"))["items"]
+
+
+def test_every_inventory_host_is_a_ready_node(nodes):
+    ready = {
+        n["metadata"]["name"]: next(c["status"] for c in n["status"]["conditions"] if c["type"] == "Ready")
+        for n in nodes
+    }
+    assert sorted(ready) == ALL_NODES
+    assert set(ready.values()) == {"True"}, ready
+
+
+def test_control_plane_is_labelled(nodes):
+    labelled = sorted(n["metadata"]["name"] for n in nodes if "node-role.kubernetes.io/control-plane" in n["metadata"]["labels"])
+    assert labelled == sorted(CONTROL_PLANES)
+
+
+def test_kubelet_is_enabled_and_running(host):
+    kubelet = host.service("kubelet")
+    assert kubelet.is_enabled
+    assert kubelet.is_running
+
+
+def test_kubernetes_packages_are_pinned_and_held(host):
+    held = set(host.check_output("apt-mark showhold").split())
+    expected = {"kubeadm", "kubelet"} | ({"kubectl"} if host.backend.host in CONTROL_PLANES else set())
+    assert expected <= held
+    for name in expected:
+        assert host.package(name).version.startswith("1.30.5-"), name
+
+
+def test_kubeconfigs_are_private(host):
+    if host.backend.host not in CONTROL_PLANES:
+        pytest.skip("kubeconfigs live on control planes")
+    root = host.file("/root/.kube/config")
+    assert (root.user, root.group, root.mode) == ("root", "root", 0o600)
+    user = host.file("/home/kube/.kube/config")
+    assert (user.user, user.group, user.mode) == ("kube", "kube", 0o600)
+    assert user.content_string == host.file("/etc/kubernetes/admin.conf").content_string
+    assert host.file("/etc/bash_completion.d/kubectl").contains("__start_kubectl")
+    assert host.run("bash -lc 'etcdctl version'").rc == 0
+
+
+def test_no_token_is_left_in_a_file(host):
+    found = host.run(r"grep -rlEI '\b[a-z0-9]{6}\.[a-z0-9]{16}\b' /etc /root /home /tmp /var/tmp")
+    assert found.stdout.strip() == "", f"files holding something shaped like a bootstrap token: {found.stdout}"
+    assert not host.file("/etc/kubernetes/kubeadm-join.yaml").exists
+
+
+def test_no_join_token_outlives_the_run():
+    cp = testinfra.get_host(f"ansible://{CONTROL_PLANES[0]}?ansible_inventory={INVENTORY}")
+    assert "kubeadm.cluster join token" not in cp.check_output("kubeadm token list -o json")
+
+
+def test_the_verbose_rejoin_log_holds_no_secret():
+    log = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "rejoin-vvv.log").read_text()
+    # The log must come from a run that really joined the wiped worker, or this proves nothing.
+    assert re.search(r"TASK \[kubeadm\.cluster\.worker : Run kubeadm join\].*?changed: \[kc-worker2\]", log, re.S)
+    assert TOKEN.search("x abcdef.0123456789abcdef y"), "the token pattern itself must match a token"
+    assert TOKEN.findall(log) == []
+    assert "certificateKey" not in log
