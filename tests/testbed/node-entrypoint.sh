@@ -8,7 +8,7 @@ set -eu
 # root back onto the nested path, so both paths name the same directory (what kind does).
 if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
   while IFS=: read -r _ controllers path; do
-    [ -n "$path" ] && [ "$path" != "/" ] || continue
+    if [ -z "$path" ] || [ "$path" = "/" ]; then continue; fi
     case "$controllers" in
       "") dir=unified ;;
       name=systemd) dir=systemd ;;
@@ -16,7 +16,7 @@ if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
     esac
     root="/sys/fs/cgroup/$dir"
     # Combined hierarchies are mounted as e.g. cpu,cpuacct with cpu and cpuacct as links.
-    [ -d "$root" ] && [ ! -L "$root" ] || continue
+    if [ ! -d "$root" ] || [ -L "$root" ]; then continue; fi
     [ -d "$root$path" ] || continue
     mountpoint -q "$root" 2>/dev/null || continue
     mount --bind "$root$path" "$root"
