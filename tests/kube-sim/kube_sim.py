@@ -507,6 +507,10 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             if match:
                 name = match.group(1)
                 if method == "PUT" and match.group(2) and node_user == name:
+                    # Only a kubelet's first post registers the Node: a deleted Node stays gone
+                    # until that kubelet restarts, as with the real kubelet.
+                    if not payload.pop("register", False) and name not in state["nodes"]:
+                        return self.deny(404, f'nodes "{name}" not found')
                     node = state["nodes"].setdefault(name, {"created": now()})
                     node.update(payload, heartbeat=now())
                     State.save(state)
@@ -643,6 +647,7 @@ def kubelet(args: list[str]) -> int:
     config = yaml.safe_load(read(config_path)) or {}
     runtime = flags.get("container-runtime-endpoint") or config.get("containerRuntimeEndpoint") or "unix:///run/containerd/containerd.sock"
     server = None
+    registered = False
     while True:
         manifest = os.path.join(MANIFESTS, "kube-apiserver.yaml")
         if server is None and os.path.exists(manifest):
@@ -666,7 +671,7 @@ def kubelet(args: list[str]) -> int:
                     )
                 else:
                     message = "kubelet is posting ready status"
-                client.call(
+                status, _ = client.call(
                     "PUT",
                     f"/api/v1/nodes/{name}/status",
                     {
@@ -677,9 +682,11 @@ def kubelet(args: list[str]) -> int:
                         "version": VERSION,
                         "runtime": "containerd://" + ("running" if runtime_up else "unknown"),
                         "os": "Debian GNU/Linux",
+                        "register": not registered,
                     },
                     timeout=5,
                 )
+                registered = registered or status == 200
                 run_cni_installers(client)
             except (OSError, ssl.SSLError, Fail, ValueError) as exc:
                 sys.stderr.write(f"kubelet: cannot post node status: {exc}\n")
@@ -736,6 +743,7 @@ def preflight(checks: list[tuple[str, str]], ignored: list[str], fatal_prefix: s
             "error execution phase preflight: [preflight] Some fatal errors occurred:\n"
             + "\n".join(errors)
             + "\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`"
+            + f"\n{STACK_HINT}"
         )
 
 
@@ -1177,7 +1185,8 @@ def kubeadm_join(args: list[str], flags: dict[str, str]) -> int:
 
 
 def kubeadm_reset(args: list[str], flags: dict[str, str]) -> int:
-    if "force" not in flags and "f" not in flags:
+    # -f is --force here; normalise() reads a -f with a following word as kubectl's --filename.
+    if "force" not in flags and "-f" not in args and "filename" not in flags:
         raise Fail("kubeadm reset asks for confirmation: pass --force (-f) to run it without a prompt")
     print("[preflight] Running pre-flight checks")
     stop_kubelet()
