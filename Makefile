@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
-SCENARIOS ?= node_runtime
+SCENARIOS ?= node_runtime default
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 
@@ -38,8 +38,8 @@ lint: setup
 sanity: setup
 	tests/run-sanity.sh
 
-unit: setup
-	$(BIN)/pytest tests/unit
+unit: setup images
+	$(BIN)/pytest tests/unit tests/integration
 
 images:
 	tests/testbed/build-images.sh bookworm
