@@ -38,7 +38,7 @@ lint: setup
 sanity: setup
 	tests/run-sanity.sh
 
-unit: setup images
+unit: setup
 	$(BIN)/pytest tests/unit tests/integration
 
 images:
