@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Provisioning benchmark: site.yml on the Docker test bed against a shell "floor".
 
 Stages per repetition (see bench/README.md):
@@ -248,7 +247,7 @@ def parse_playbook_json(path: Path) -> dict:
     if start < 0:
         return {"parse_error": "no JSON in output"}
     try:
-        data, _ = json.JSONDecoder().raw_decode(text[start:])
+        data, _end = json.JSONDecoder().raw_decode(text[start:])
     except ValueError as exc:
         return {"parse_error": f"bad JSON: {exc}"}
     roles: dict[str, float] = {}

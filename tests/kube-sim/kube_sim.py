@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python
 """kube-sim: a TEST DOUBLE standing in for kubeadm, kubelet, kubectl and crictl.
 
 Only for kubeadm.cluster's offline tests: it is packaged by tests/mirror into the same .debs the
@@ -231,7 +231,7 @@ class Client:
 
     def __init__(self, server: str, ca: bytes | None = None, cert: bytes = b"", key: bytes = b"", token: str = ""):
         url = server.replace("https://", "")
-        self.host, _, port = url.rstrip("/").rpartition(":")
+        self.host, _sep, port = url.rstrip("/").rpartition(":")
         self.host = self.host.strip("[]") or url
         self.port = int(port or 443)
         self.server, self.token = server, token
@@ -483,7 +483,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                             "You must delete the existing Node or change the name of this new joining Node",
                         )
                     cert = sign_csr(payload["csr"].encode(), os.path.join(PKI, "ca"), "clientAuth")
-                    cn, _ = cert_subject(cert)
+                    cn, _orgs = cert_subject(cert)
                     if cn != f"system:node:{name}":
                         return self.deny(403, "CSR subject does not match the node name")
                     if payload.get("control_plane"):
@@ -657,7 +657,7 @@ def kubelet(args: list[str]) -> int:
         if os.path.exists(kubeconfig):
             try:
                 client = Client.from_kubeconfig(kubeconfig)
-                cn, _ = cert_subject(Kubeconfig(kubeconfig).cert)
+                cn, _orgs = cert_subject(Kubeconfig(kubeconfig).cert)
                 name = cn.replace("system:node:", "")
                 runtime_up = os.path.exists(socket_path(runtime))
                 ready = runtime_up and cni_ready()
@@ -671,7 +671,7 @@ def kubelet(args: list[str]) -> int:
                     )
                 else:
                     message = "kubelet is posting ready status"
-                status, _ = client.call(
+                status, _body = client.call(
                     "PUT",
                     f"/api/v1/nodes/{name}/status",
                     {
@@ -952,7 +952,7 @@ def kubeadm_init(args: list[str], flags: dict[str, str]) -> int:
         ("scheduler.conf", "system:kube-scheduler", ""),
     ):
         cert, key = issue("", ca, cn, org)
-        write(os.path.join(K8S, file), kubeconfig_text(server, ca_pem, cn.split(":")[-1] if file == "kubelet.conf" else cn, cert, key), 0o600)
+        write(os.path.join(K8S, file), kubeconfig_text(server, ca_pem, cn.rsplit(":", maxsplit=1)[-1] if file == "kubelet.conf" else cn, cert, key), 0o600)
         print(f'[kubeconfig] Writing "{file}" kubeconfig file')
     static_pods(repo, version, address, port, service_cidr, pod_cidr)
     print('[control-plane] Using manifest folder "/etc/kubernetes/manifests"')
@@ -1058,7 +1058,7 @@ def kubeadm_token(args: list[str], flags: dict[str, str]) -> int:
     if sub == "delete":
         for item in [a for a in args[1:] if not a.startswith("-")]:
             tid = item.split(".")[0]
-            status, _ = client.call("DELETE", f"/sim/v1/tokens/{tid}")
+            status, _body = client.call("DELETE", f"/sim/v1/tokens/{tid}")
             if status == 404:
                 raise Fail(f'failed to delete bootstrap token "{tid}": secrets "bootstrap-token-{tid}" not found\n{STACK_HINT}')
             print(f'bootstrap token "{tid}" deleted')
