@@ -7,7 +7,7 @@ SCENARIOS ?= node_runtime default
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 
-.PHONY: setup demo test lint sanity unit images molecule bench clean
+.PHONY: setup demo test lint sanity unit mirror images molecule bench clean
 
 ## setup: Python venv with the pinned tools, and this checkout linked in as kubeadm.cluster
 setup: $(VENV)/.installed .cache/collections/ansible_collections/kubeadm/cluster
@@ -27,7 +27,7 @@ demo: setup
 	tests/testbed/demo.sh
 
 ## test: every check CI runs
-test: lint sanity unit molecule
+test: lint sanity unit mirror molecule
 
 lint: setup
 	$(BIN)/yamllint --strict .
@@ -40,6 +40,10 @@ sanity: setup
 
 unit: setup
 	$(BIN)/pytest tests/unit tests/integration
+
+## mirror: the offline apt repository installs signed packages and refuses a tampered one
+mirror: setup images
+	tests/mirror/selftest.sh
 
 images:
 	tests/testbed/build-images.sh bookworm

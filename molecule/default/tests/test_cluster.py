@@ -25,10 +25,7 @@ def nodes():
 
 
 def test_every_inventory_host_is_a_ready_node(nodes):
-    ready = {
-        n["metadata"]["name"]: next(c["status"] for c in n["status"]["conditions"] if c["type"] == "Ready")
-        for n in nodes
-    }
+    ready = {n["metadata"]["name"]: next(c["status"] for c in n["status"]["conditions"] if c["type"] == "Ready") for n in nodes}
     assert sorted(ready) == ALL_NODES
     assert set(ready.values()) == {"True"}, ready
 
@@ -82,3 +79,20 @@ def test_the_verbose_rejoin_log_holds_no_secret():
     assert TOKEN.search("x abcdef.0123456789abcdef y"), "the token pattern itself must match a token"
     assert TOKEN.findall(log) == []
     assert "certificateKey" not in log
+
+
+def test_the_hold_refuses_a_newer_release(host):
+    # 1.30.6 is in the mirror too; the held 1.30.5 must stay put.
+    assert "1.30.6-1.1" in host.check_output("apt-cache madison kubeadm")
+    attempt = host.run("DEBIAN_FRONTEND=noninteractive apt-get install -y kubeadm=1.30.6-1.1")
+    assert attempt.rc != 0
+    assert "held" in (attempt.stdout + attempt.stderr).lower()
+    assert host.package("kubeadm").version.startswith("1.30.5-")
+    upgrade = host.run("DEBIAN_FRONTEND=noninteractive apt-get upgrade -s")
+    assert "Inst kubeadm" not in upgrade.stdout
+
+
+def test_image_archives_were_imported(host):
+    images = host.check_output("ctr -n k8s.io images ls -q").split()
+    assert "registry.k8s.io/pause:3.9" in images
+    assert "registry.k8s.io/coredns/coredns:v1.11.1" in images
