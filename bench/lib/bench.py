@@ -138,7 +138,8 @@ def write_inventory(stage: str, cp: str, workers: list[str]) -> Path:
         *[f"        {w}: {{}}" for w in workers],
     ]
     (inv / "hosts.yml").write_text("\n".join(lines) + "\n")
-    offline = (TESTBED / "offline/group_vars/all.yml").read_text()
+    parts = [(TESTBED / "offline/group_vars/all" / name).read_text() for name in ("container.yml", "offline.yml")]
+    offline = parts[0] + parts[1].removeprefix("---\n")
     offline = re.sub(r"(?m)^kube_packages_repo_base_url:.*$", f"kube_packages_repo_base_url: {MIRROR_URL}", offline)
     if "KUBE_VERSION" in os.environ:
         offline += f'\nkube_packages_version: "{KUBE_VERSION}"\n'

@@ -24,11 +24,11 @@ fi
 "$here/build-images.sh" bookworm
 docker network inspect "$network" >/dev/null 2>&1 || docker network create --label kubeadm-demo "$network" >/dev/null
 
-mkdir -p "$inv/group_vars"
+rm -rf "$inv/group_vars"
+mkdir -p "$inv/group_vars/all"
 if curl -fsS -m 5 -o /dev/null https://pkgs.k8s.io/core:/stable:/v1.30/deb/Release.key 2>/dev/null; then
   echo "[demo] pkgs.k8s.io answers: installing the real Kubernetes packages"
-  printf -- '---\ncontainerd_restrict_oom_score_adj: true\ncontrol_plane_kube_proxy_config: {conntrack: {maxPerCore: 0}}\n' > "$inv/group_vars/all.yml"
-  printf -- 'control_plane_ignore_preflight_errors: [SystemVerification]\nworker_ignore_preflight_errors: [SystemVerification]\n' >> "$inv/group_vars/all.yml"
+  cp "$here/offline/group_vars/all/container.yml" "$inv/group_vars/all/"
 else
   cat >&2 <<MSG
 [demo] pkgs.k8s.io cannot be reached from this machine, so the real Kubernetes packages (and the
@@ -40,7 +40,7 @@ else
 MSG
   "$top/tests/mirror/build-mirror.sh"
   "$top/tests/mirror/serve.sh" start "$network" >/dev/null
-  cp "$here/offline/group_vars/all.yml" "$inv/group_vars/all.yml"
+  cp "$here/offline/group_vars/all/container.yml" "$here/offline/group_vars/all/offline.yml" "$inv/group_vars/all/"
 fi
 
 names=(kd-cp1)
