@@ -16,6 +16,8 @@ testinfra_hosts = RUNNER.get_hosts("all")
 CONTROL_PLANES = RUNNER.get_hosts("control_plane")
 ALL_NODES = sorted(CONTROL_PLANES + RUNNER.get_hosts("workers"))
 TOKEN = re.compile(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b")
+# Molecule forces colour, and Ansible colours every line of a result on its own.
+COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +81,41 @@ def test_the_verbose_rejoin_log_holds_no_secret():
     assert TOKEN.search("x abcdef.0123456789abcdef y"), "the token pattern itself must match a token"
     assert TOKEN.findall(log) == []
     assert "certificateKey" not in log
+
+
+def node_state_results(log: str) -> dict[tuple[str, str], dict]:
+    """(role, host) -> result of the role's node_state comparison, from a -vvv site.yml log."""
+    results = {}
+    decoder = json.JSONDecoder()
+    log = COLOUR.sub("", log)
+    for task in re.finditer(r"^TASK \[kubeadm\.cluster\.(\w+) : Compare the (?:node|control plane) with .*$", log, re.M):
+        end = log.find("\nTASK [", task.end())
+        body = log[task.end() : end if end != -1 else len(log)]
+        for hit in re.finditer(r"^ok: \[([\w-]+)\] => ", body, re.M):
+            results[(task.group(1), hit.group(1))] = decoder.raw_decode(body, hit.end())[0]
+    return results
+
+
+def test_the_rerun_repaired_what_drifted_and_skipped_the_rest():
+    results = node_state_results(Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "rejoin-vvv.log").read_text())
+    # side_effect.yml changed these behind the roles' backs.
+    assert "/etc/sysctl.d/99-kubernetes.conf: missing" in results[("node_prep", "kc-worker1")]["differences"]
+    assert "/etc/containerd/config.toml: content differs" in results[("containerd", "kc-worker1")]["differences"]
+    assert "package kubelet: not held" in results[("kube_packages", "kc-worker1")]["differences"]
+    assert "/root/.kube/config: missing" in results[("control_plane", "kc-cp1")]["differences"]
+    # Nothing else differed, so those roles took the fast path there.
+    for role in ("node_prep", "containerd", "kube_packages"):
+        assert (results[(role, "kc-cp1")]["converged"], results[(role, "kc-cp1")]["differences"]) == (True, []), role
+    assert results[("cni", "kc-cp1")]["converged"] is True
+
+
+def test_drift_was_repaired(host):
+    assert host.file("/etc/containerd/config.toml").contains("SystemdCgroup = true")
+    assert not host.file("/etc/containerd/config.toml").contains("SystemdCgroup = false")
+    assert host.file("/etc/sysctl.d/99-kubernetes.conf").contains("net.ipv4.ip_forward = 1")
+    assert host.service("containerd").is_running
+    if host.backend.host in CONTROL_PLANES:
+        assert host.file("/root/.kube/config").content_string == host.file("/etc/kubernetes/admin.conf").content_string
 
 
 def test_the_hold_refuses_a_newer_release(host):
