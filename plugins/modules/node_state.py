@@ -218,6 +218,51 @@ converged:
   returned: always
   type: bool
   sample: false
+drift:
+  description:
+    - What differs, in a form that the tasks repairing it can loop over. Every list or mapping is empty
+      when RV(converged) is V(true).
+  returned: always
+  type: dict
+  contains:
+    files:
+      description: Paths from O(files) that differ in any way, and stray files found by O(stray_files).
+      type: list
+      elements: str
+      sample: [/etc/containerd/config.toml]
+    packages:
+      description: Packages that are missing, at another version or not held, mapped to the installed version (V(null) when not installed).
+      type: dict
+      sample: {kubelet: 1.30.5-1.1}
+    kernel_modules:
+      description: Kernel modules from O(kernel_modules) that are not active.
+      type: list
+      elements: str
+      sample: [br_netfilter]
+    sysctls:
+      description: Sysctls that differ, mapped to their live value (V(null) when the kernel does not have them).
+      type: dict
+      sample: {net.ipv4.ip_forward: "0"}
+    swap_areas:
+      description: Active swap areas (O(swap_off)).
+      type: list
+      elements: str
+      sample: [/dev/sda2]
+    fstab_swap_entries:
+      description: Devices or files of the C(/etc/fstab) lines that still mount swap (O(swap_off)).
+      type: list
+      elements: str
+      sample: [/swapfile]
+    swap_units:
+      description: Swap units that systemd knows and that are not masked (O(swap_off)).
+      type: list
+      elements: str
+      sample: [dev-sda2.swap]
+proc_sys_read_only:
+  description: Whether C(/proc/sys) is mounted read-only, as in most containers, so that sysctls cannot be set now.
+  returned: when O(sysctls) is not empty
+  type: bool
+  sample: false
 differences:
   description: One line for each setting that differs, empty when RV(converged) is V(true).
   returned: always
@@ -319,6 +364,13 @@ def _read_text(path: str) -> str | None:
     return None if data is None else data.decode("utf-8", errors="replace")
 
 
+def _read_only(path: str) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def _name_of(lookup, ident: int) -> str:
     try:
         return lookup(ident)[0]
@@ -330,6 +382,15 @@ class Probe:
     def __init__(self, module: AnsibleModule) -> None:
         self.module = module
         self.differences: list[str] = []
+        self.drift: dict = {
+            "files": [],
+            "packages": {},
+            "kernel_modules": [],
+            "sysctls": {},
+            "swap_areas": [],
+            "fstab_swap_entries": [],
+            "swap_units": [],
+        }
 
     def differ(self, line: str) -> None:
         self.differences.append(line)
@@ -420,6 +481,8 @@ class Probe:
             text = _read_text(path)
             if text is not None and marker.search(text) and os.path.normpath(path) not in allowed:
                 self.differ(f"{path}: left from an earlier run, wanted absent")
+                if path not in self.drift["files"]:
+                    self.drift["files"].append(path)
 
     # Packages
 
@@ -437,17 +500,22 @@ class Probe:
             if not rpm:
                 self.module.fail_json(msg="packages needs dpkg-query or rpm, and this node has neither")
             installed = self.read_rpm(rpm, names)
+        drift = self.drift["packages"]
         for name, pattern in packages.items():
             version = installed.get(name, {}).get("version")
             if version is None:
                 self.differ(f"package {name}: not installed")
+                drift[name] = None
             elif pattern and not fnmatch.fnmatchcase(version, str(pattern)):
                 self.differ(f"package {name}: {version} installed, wanted {pattern}")
+                drift[name] = version
         for name in held:
             if name in installed and not installed[name]["held"]:
                 self.differ(f"package {name}: not held")
+                drift[name] = installed[name]["version"]
             elif name not in installed and name not in packages:
                 self.differ(f"package {name}: not installed, so not held")
+                drift[name] = None
 
     def read_dpkg(self, dpkg_query: str, names: list[str]) -> dict:
         # Exit code 1 only says that some name is unknown; those lines are missing from stdout.
@@ -514,6 +582,7 @@ class Probe:
                 paths.append(str(evidence[name]))
             if not any(os.path.exists(path) for path in paths) and name not in provided:
                 self.differ(f"kernel module {name}: not loaded")
+                self.drift["kernel_modules"].append(name)
 
     def check_sysctls(self, sysctls: dict) -> None:
         for name, wanted in sysctls.items():
@@ -521,17 +590,21 @@ class Probe:
             wanted_text = " ".join(str(wanted).split())
             if text is None:
                 self.differ(f"sysctl {name}: not available")
+                self.drift["sysctls"][name] = None
             elif " ".join(text.split()) != wanted_text:
                 self.differ(f"sysctl {name}: {' '.join(text.split())}, wanted {wanted_text}")
+                self.drift["sysctls"][name] = " ".join(text.split())
 
     def check_swap(self) -> None:
         swaps = (_read_text(PROC_SWAPS) or "").splitlines()[1:]
         for line in swaps:
             if line.strip():
                 self.differ(f"swap: {line.split()[0]} is active")
+                self.drift["swap_areas"].append(line.split()[0])
         fstab = _read_text(FSTAB) or ""
         for match in FSTAB_SWAP.finditer(fstab):
             self.differ(f"{FSTAB}: swap entry '{match.group(0).split()[0]}' is not commented out")
+            self.drift["fstab_swap_entries"].append(match.group(0).split()[0])
         systemctl = self.module.get_bin_path("systemctl")
         if not systemctl:
             return
@@ -542,6 +615,7 @@ class Probe:
             fields = line.split()
             if len(fields) >= 2 and fields[0].endswith(".swap") and fields[1] != "masked":
                 self.differ(f"swap unit {fields[0]}: not masked")
+                self.drift["swap_units"].append(fields[0])
 
     # Commands
 
@@ -565,10 +639,16 @@ class Probe:
                 if not re.search(expression, out, re.MULTILINE):
                     self.differ(f"command {shown}: no match for /{expression}/")
 
+    def note_file(self, path: str, before: int) -> None:
+        if len(self.differences) > before and path not in self.drift["files"]:
+            self.drift["files"].append(path)
+
     def run(self) -> dict:
         params = self.module.params
         for want in params["files"]:
+            before = len(self.differences)
             self.check_file(want)
+            self.note_file(want["path"], before)
         for want in params["stray_files"]:
             self.check_strays(want)
         self.check_packages(params["packages"], params["held_packages"])
@@ -578,7 +658,10 @@ class Probe:
         if params["swap_off"]:
             self.check_swap()
         self.check_commands(params["commands"])
-        return dict(changed=False, converged=not self.differences, differences=self.differences)
+        result = dict(changed=False, converged=not self.differences, differences=self.differences, drift=self.drift)
+        if params["sysctls"]:
+            result["proc_sys_read_only"] = _read_only(PROC_SYS)
+        return result
 
 
 def main() -> None:

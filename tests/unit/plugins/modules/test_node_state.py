@@ -28,6 +28,11 @@ SHOWN_UNITS = ["cron.service", "systemd-journald.service", "nosuch.service", "sy
 JQ_VERSION = "1.6-2.1+deb12u3"
 # A line of /proc/swaps for an active swap file, in the columns of the captured header.
 SWAP_LINE = "/swapfile                               file\t\t1048572\t\t0\t\t-2\n"
+# The drift of a converged run: every list and mapping empty.
+NO_DRIFT = {"files": [], "packages": {}, "kernel_modules": [], "sysctls": {}, "swap_areas": [], "fstab_swap_entries": [], "swap_units": []}
+# The mount flags of /proc/sys in a container (ro,nosuid,nodev,noexec) and on a host (rw,nosuid,nodev,noexec).
+PROC_SYS_RO = os.ST_RDONLY | os.ST_NOSUID | os.ST_NODEV | os.ST_NOEXEC
+PROC_SYS_RW = os.ST_NOSUID | os.ST_NODEV | os.ST_NOEXEC
 
 
 def fixture(name: str) -> str:
@@ -40,6 +45,12 @@ def write(path: Path, text: str = "", mode: int | None = None) -> str:
     if mode is not None:
         path.chmod(mode)
     return str(path)
+
+
+def drift(**differing) -> dict:
+    """NO_DRIFT with the given entries replaced."""
+    assert set(differing) <= set(NO_DRIFT)
+    return {**NO_DRIFT, **differing}
 
 
 def dpkg_query(names: list[str]) -> tuple[int, str, str]:
@@ -77,6 +88,8 @@ class FakeNode:
         self.environ: list[dict] = []
         self.swap_units = ""  # what the captured node printed: no swap units
         self.results: dict[str, tuple[int, str, str]] = {}  # by binary, before the emulations
+        self.proc_sys_flags: int | OSError = PROC_SYS_RW  # what os.statvfs(/proc/sys) gives as f_flag, or raises
+        self.statvfs_calls: list[str] = []
 
     def get_bin_path(self, module, name, required=False, opt_dirs=None):
         path = self.bins.get(name)
@@ -105,10 +118,19 @@ class FakeNode:
     def path(self, name: str) -> Path:
         return self.root / name
 
+    def statvfs(self, real, path):
+        """os.statvfs for the node's /proc/sys; the real one for any other path."""
+        if os.fspath(path) != str(self.proc_sys):
+            return real(path)
+        self.statvfs_calls.append(os.fspath(path))
+        if isinstance(self.proc_sys_flags, OSError):
+            raise self.proc_sys_flags
+        return SimpleNamespace(f_flag=self.proc_sys_flags)
+
 
 @pytest.fixture
 def node(tmp_path, monkeypatch):
-    """A node whose /proc, /sys and /etc/fstab live under tmp_path/node; no swap, no modules, no sysctls yet."""
+    """A node whose /proc, /sys and /etc/fstab live under tmp_path/node; no swap, no modules, no sysctls yet, /proc/sys read-write."""
     fake = FakeNode(tmp_path / "node")
     monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, args, **kwargs: fake(args, **kwargs))
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: fake.get_bin_path(self, name, required))
@@ -125,6 +147,8 @@ def node(tmp_path, monkeypatch):
         ("SYS_MODULE", fake.sys_module),
     ):
         monkeypatch.setattr(node_state, constant, str(path))
+    real_statvfs = os.statvfs
+    monkeypatch.setattr(node_state.os, "statvfs", lambda path: fake.statvfs(real_statvfs, path))
     fake.proc_sys.mkdir(parents=True)
     fake.sys_module.mkdir(parents=True)
     return fake
@@ -142,11 +166,21 @@ def run(capsys, args: dict, check_mode: bool = False) -> dict:
     if not result.get("failed"):
         assert result["changed"] is False
         assert result["converged"] is (result["differences"] == [])
+        assert sorted(result["drift"]) == sorted(NO_DRIFT)
+        if result["converged"]:
+            assert result["drift"] == NO_DRIFT
+        assert ("proc_sys_read_only" in result) is bool(args.get("sysctls"))
     return result
 
 
 def differences(capsys, args: dict) -> list[str]:
     return run(capsys, args)["differences"]
+
+
+def outcome(capsys, args: dict) -> tuple[list[str], dict]:
+    """The differences and the drift of a run."""
+    result = run(capsys, args)
+    return result["differences"], result["drift"]
 
 
 def me() -> SimpleNamespace:
@@ -169,7 +203,10 @@ def other_group() -> str:
 def test_nothing_asked_is_converged_and_runs_nothing(capsys, node):
     result = run(capsys, {})
     assert (result["converged"], result["differences"], result["changed"]) == (True, [], False)
+    assert result["drift"] == {"files": [], "packages": {}, "kernel_modules": [], "sysctls": {}, "swap_areas": [], "fstab_swap_entries": [], "swap_units": []}
+    assert "proc_sys_read_only" not in result
     assert node.calls == []
+    assert node.statvfs_calls == []
 
 
 # ----------------------------------------------------------------------------- files
@@ -206,24 +243,25 @@ def test_file_that_matches_everything(capsys, node, config, tmp_path):
     )
     assert result["converged"] is True
     assert result["differences"] == []
+    assert result["drift"] == NO_DRIFT
 
 
 def test_file_missing(capsys, node, tmp_path):
     missing = str(tmp_path / "missing.toml")
-    assert differences(capsys, {"files": [{"path": missing}]}) == [f"{missing}: missing"]
-    assert differences(capsys, {"files": [{"path": missing, "state": "directory"}]}) == [f"{missing}: missing"]
-    assert differences(capsys, {"files": [{"path": missing, "state": "absent"}]}) == []
+    assert outcome(capsys, {"files": [{"path": missing}]}) == ([f"{missing}: missing"], drift(files=[missing]))
+    assert outcome(capsys, {"files": [{"path": missing, "state": "directory"}]}) == ([f"{missing}: missing"], drift(files=[missing]))
+    assert outcome(capsys, {"files": [{"path": missing, "state": "absent"}]}) == ([], NO_DRIFT)
 
 
 def test_file_below_a_regular_file_is_absent(capsys, node, config):
     below = config + "/child"
     assert differences(capsys, {"files": [{"path": below, "state": "absent"}]}) == []
-    assert differences(capsys, {"files": [{"path": below}]}) == [f"{below}: missing"]
+    assert outcome(capsys, {"files": [{"path": below}]}) == ([f"{below}: missing"], drift(files=[below]))
 
 
 def test_file_that_cannot_be_looked_at(capsys, node, tmp_path):
     long = str(tmp_path / ("x" * 300))
-    assert differences(capsys, {"files": [{"path": long}]}) == [f"{long}: cannot be read (File name too long)"]
+    assert outcome(capsys, {"files": [{"path": long}]}) == ([f"{long}: cannot be read (File name too long)"], drift(files=[long]))
 
 
 def test_present_but_wanted_absent(capsys, node, config, tmp_path):
@@ -231,12 +269,14 @@ def test_present_but_wanted_absent(capsys, node, config, tmp_path):
     result = run(capsys, {"files": [{"path": config, "state": "absent"}, {"path": directory, "state": "absent"}]})
     assert result["converged"] is False
     assert result["differences"] == [f"{config}: present, wanted absent", f"{directory}: present, wanted absent"]
+    assert result["drift"] == drift(files=[config, directory])
 
 
 def test_file_of_the_wrong_type(capsys, node, config, tmp_path):
     directory = str(tmp_path / "etc/containerd")
     result = run(capsys, {"files": [{"path": config, "state": "directory", "mode": "0755"}, {"path": directory, "checksum": "0" * 40}]})
     assert result["differences"] == [f"{config}: not a directory", f"{directory}: not a regular file"]
+    assert result["drift"] == drift(files=[config, directory])
 
 
 def test_symbolic_links_are_followed(capsys, node, config, tmp_path):
@@ -250,9 +290,10 @@ def test_wrong_mode(capsys, node, config, tmp_path):
     os.chmod(directory, 0o750)
     result = run(capsys, {"files": [{"path": config, "mode": "0600"}, {"path": directory, "state": "directory", "mode": "0755"}]})
     assert result["differences"] == [f"{config}: mode 0644, wanted 0600", f"{directory}: mode 0750, wanted 0755"]
+    assert result["drift"] == drift(files=[config, directory])
     assert differences(capsys, {"files": [{"path": config, "mode": "644"}]}) == []
     os.chmod(config, 0o1644)
-    assert differences(capsys, {"files": [{"path": config, "mode": "0644"}]}) == [f"{config}: mode 1644, wanted 0644"]
+    assert outcome(capsys, {"files": [{"path": config, "mode": "0644"}]}) == ([f"{config}: mode 1644, wanted 0644"], drift(files=[config]))
 
 
 def test_mode_that_is_not_octal(capsys, node, config):
@@ -265,6 +306,7 @@ def test_wrong_owner_and_group_by_name(capsys, node, config):
     user, group = other_user(), other_group()
     result = run(capsys, {"files": [{"path": config, "owner": user, "group": group}]})
     assert result["differences"] == [f"{config}: owner {me().user}, wanted {user}", f"{config}: group {me().group}, wanted {group}"]
+    assert result["drift"] == drift(files=[config])
 
 
 def test_owner_and_group_by_numeric_id(capsys, node, config):
@@ -273,6 +315,7 @@ def test_owner_and_group_by_numeric_id(capsys, node, config):
     wrong_uid, wrong_gid = ids.uid + 1, ids.gid + 1
     result = run(capsys, {"files": [{"path": config, "owner": str(wrong_uid), "group": str(wrong_gid)}]})
     assert result["differences"] == [f"{config}: owner {ids.uid}, wanted {wrong_uid}", f"{config}: group {ids.gid}, wanted {wrong_gid}"]
+    assert result["drift"] == drift(files=[config])
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="chown to an unnamed id needs root")
@@ -281,6 +324,7 @@ def test_owner_without_a_name_is_shown_as_its_id(capsys, node, config):
     os.chown(config, unnamed, unnamed)
     result = run(capsys, {"files": [{"path": config, "owner": "root", "group": "root"}]})
     assert result["differences"] == [f"{config}: owner {unnamed}, wanted root", f"{config}: group {unnamed}, wanted root"]
+    assert result["drift"] == drift(files=[config])
     assert differences(capsys, {"files": [{"path": config, "owner": str(unnamed), "group": str(unnamed)}]}) == []
 
 
@@ -293,7 +337,7 @@ def test_checksum_hit(capsys, node, config, case):
 def test_checksum_miss(capsys, node, config):
     checksum = hashlib.sha1((CONTENT + "\n").encode()).hexdigest().upper()
     result = run(capsys, {"files": [{"path": config, "checksum": checksum}]})
-    assert (result["converged"], result["differences"]) == (False, [f"{config}: content differs"])
+    assert (result["converged"], result["differences"], result["drift"]) == (False, [f"{config}: content differs"], drift(files=[config]))
 
 
 @pytest.mark.parametrize("algorithm", ["sha1", "sha256", "md5"])
@@ -302,14 +346,14 @@ def test_checksum_with_an_algorithm_prefix(capsys, node, config, algorithm):
     assert differences(capsys, {"files": [{"path": config, "checksum": f"{algorithm}:{digest.upper()}"}]}) == []
     assert differences(capsys, {"files": [{"path": config, "checksum": f"{algorithm}: {digest}\n"}]}) == []
     other = hashlib.new(algorithm, b"other").hexdigest()
-    assert differences(capsys, {"files": [{"path": config, "checksum": f"{algorithm}:{other}"}]}) == [f"{config}: content differs"]
+    assert outcome(capsys, {"files": [{"path": config, "checksum": f"{algorithm}:{other}"}]}) == ([f"{config}: content differs"], drift(files=[config]))
 
 
 def test_checksum_of_another_algorithm_is_not_sha1(capsys, node, config):
     sha256 = hashlib.sha256(CONTENT.encode()).hexdigest()
-    assert differences(capsys, {"files": [{"path": config, "checksum": sha256}]}) == [f"{config}: content differs"]
+    assert outcome(capsys, {"files": [{"path": config, "checksum": sha256}]}) == ([f"{config}: content differs"], drift(files=[config]))
     sha1 = hashlib.sha1(CONTENT.encode()).hexdigest()
-    assert differences(capsys, {"files": [{"path": config, "checksum": f"sha256:{sha1}"}]}) == [f"{config}: content differs"]
+    assert outcome(capsys, {"files": [{"path": config, "checksum": f"sha256:{sha1}"}]}) == ([f"{config}: content differs"], drift(files=[config]))
 
 
 def test_checksum_with_an_unknown_algorithm(capsys, node, config):
@@ -323,14 +367,18 @@ def test_same_as(capsys, node, config, tmp_path):
     different = write(tmp_path / "different.toml", CONTENT.replace("true", "false"))
     unreadable = str(tmp_path / "gone.toml")
     assert differences(capsys, {"files": [{"path": config, "same_as": equal}]}) == []
-    assert differences(capsys, {"files": [{"path": config, "same_as": different}]}) == [f"{config}: content differs from {different}"]
-    assert differences(capsys, {"files": [{"path": config, "same_as": unreadable}]}) == [f"{config}: {unreadable} to compare with cannot be read"]
+    assert outcome(capsys, {"files": [{"path": config, "same_as": different}]}) == ([f"{config}: content differs from {different}"], drift(files=[config]))
+    assert outcome(capsys, {"files": [{"path": config, "same_as": unreadable}]}) == (
+        [f"{config}: {unreadable} to compare with cannot be read"],
+        drift(files=[config]),
+    )
 
 
 def test_contains(capsys, node, config):
     assert differences(capsys, {"files": [{"path": config, "contains": [r"^version = 2$", r"^  SystemdCgroup = true$"]}]}) == []
     result = run(capsys, {"files": [{"path": config, "contains": [r"^SystemdCgroup = true$", "version = 2", "sandbox_image"]}]})
     assert result["differences"] == [f"{config}: no match for /^SystemdCgroup = true$/", f"{config}: no match for /sandbox_image/"]
+    assert result["drift"] == drift(files=[config])
 
 
 def test_every_content_check_is_reported(capsys, node, config, tmp_path):
@@ -342,6 +390,20 @@ def test_every_content_check_is_reported(capsys, node, config, tmp_path):
         f"{config}: content differs from {other}",
         f"{config}: no match for /nope/",
     ]
+    assert result["drift"] == drift(files=[config])  # once for four differences
+
+
+def test_drift_names_each_differing_file_once(capsys, node, config, tmp_path):
+    missing = str(tmp_path / "missing.toml")
+    files = [
+        {"path": config, "mode": "0600"},
+        {"path": str(tmp_path / "etc/containerd"), "state": "directory"},  # matches
+        {"path": missing},
+        {"path": config, "checksum": "0" * 40},  # the same path again
+    ]
+    result = run(capsys, {"files": files})
+    assert result["differences"] == [f"{config}: mode 0644, wanted 0600", f"{missing}: missing", f"{config}: content differs"]
+    assert result["drift"] == drift(files=[config, missing])
 
 
 # ----------------------------------------------------------------------------- stray files
@@ -374,6 +436,7 @@ def test_stray_files_outside_allowed(capsys, node, certs_d):
         f"{certs_d}/docker.io/hosts.toml: left from an earlier run, wanted absent",
         f"{certs_d}/hosts.toml: left from an earlier run, wanted absent",
     ]
+    assert {**result["drift"], "files": sorted(result["drift"]["files"])} == drift(files=[f"{certs_d}/docker.io/hosts.toml", f"{certs_d}/hosts.toml"])
 
 
 def test_stray_files_all_allowed(capsys, node, certs_d):
@@ -385,7 +448,10 @@ def test_stray_files_all_allowed(capsys, node, certs_d):
 def test_stray_file_at_depth_two_only(capsys, node, tmp_path):
     top = tmp_path / "certs.d"
     write(top / "docker.io/hosts.toml", MARKER + "\n")
-    assert differences(capsys, stray(top, [])) == [f"{top}/docker.io/hosts.toml: left from an earlier run, wanted absent"]
+    assert outcome(capsys, stray(top, [])) == (
+        [f"{top}/docker.io/hosts.toml: left from an earlier run, wanted absent"],
+        drift(files=[f"{top}/docker.io/hosts.toml"]),
+    )
 
 
 def test_stray_files_deeper_than_two_levels_or_unmarked_are_ignored(capsys, node, tmp_path):
@@ -414,11 +480,15 @@ def test_packages_installed_and_held(capsys, node):
 def test_package_version_pattern_miss(capsys, node):
     result = run(capsys, {"packages": {"jq": "1.7*", "libjq1": JQ_VERSION}})
     assert result["differences"] == [f"package jq: {JQ_VERSION} installed, wanted 1.7*"]
+    assert result["drift"] == drift(packages={"jq": JQ_VERSION})
 
 
 def test_package_version_pattern_is_case_sensitive_and_whole(capsys, node):
-    assert differences(capsys, {"packages": {"jq": "1.6"}}) == [f"package jq: {JQ_VERSION} installed, wanted 1.6"]
-    assert differences(capsys, {"packages": {"jq": "1.6-2.1+DEB12U3"}}) == [f"package jq: {JQ_VERSION} installed, wanted 1.6-2.1+DEB12U3"]
+    assert outcome(capsys, {"packages": {"jq": "1.6"}}) == ([f"package jq: {JQ_VERSION} installed, wanted 1.6"], drift(packages={"jq": JQ_VERSION}))
+    assert outcome(capsys, {"packages": {"jq": "1.6-2.1+DEB12U3"}}) == (
+        [f"package jq: {JQ_VERSION} installed, wanted 1.6-2.1+DEB12U3"],
+        drift(packages={"jq": JQ_VERSION}),
+    )
 
 
 def test_empty_or_null_pattern_accepts_any_version(capsys, node):
@@ -428,24 +498,36 @@ def test_empty_or_null_pattern_accepts_any_version(capsys, node):
 def test_package_not_installed(capsys, node):
     result = run(capsys, {"packages": {"nosuchpkg": "", "jq": ""}})
     assert result["differences"] == ["package nosuchpkg: not installed"]
+    assert result["drift"] == drift(packages={"nosuchpkg": None})
     assert node.calls == [[DPKG_QUERY, "--show", DPKG_FORMAT, "nosuchpkg", "jq"]]
 
 
 def test_package_not_held(capsys, node):
     result = run(capsys, {"packages": {"libjq1": ""}, "held_packages": ["libjq1", "jq"]})
     assert result["differences"] == ["package libjq1: not held"]
+    assert result["drift"] == drift(packages={"libjq1": JQ_VERSION})
     assert node.calls == [[DPKG_QUERY, "--show", DPKG_FORMAT, "libjq1", "jq"]]  # each name once
 
 
+def test_package_at_another_version_and_not_held(capsys, node):
+    result = run(capsys, {"packages": {"libjq1": "1.7*"}, "held_packages": ["libjq1"]})
+    assert result["differences"] == [f"package libjq1: {JQ_VERSION} installed, wanted 1.7*", "package libjq1: not held"]
+    assert result["drift"] == drift(packages={"libjq1": JQ_VERSION})
+
+
 def test_held_package_not_installed(capsys, node):
-    assert differences(capsys, {"held_packages": ["nosuchpkg"]}) == ["package nosuchpkg: not installed, so not held"]
-    assert differences(capsys, {"packages": {"nosuchpkg": ""}, "held_packages": ["nosuchpkg"]}) == ["package nosuchpkg: not installed"]
+    assert outcome(capsys, {"held_packages": ["nosuchpkg"]}) == (["package nosuchpkg: not installed, so not held"], drift(packages={"nosuchpkg": None}))
+    assert outcome(capsys, {"packages": {"nosuchpkg": ""}, "held_packages": ["nosuchpkg"]}) == (
+        ["package nosuchpkg: not installed"],
+        drift(packages={"nosuchpkg": None}),
+    )
 
 
 def test_package_known_to_dpkg_but_not_installed(capsys, node):
     node.results[DPKG_QUERY] = (0, "containerd\t\tdeinstall ok config-files\nkubeadm\t\thold ok not-installed\n", "")
     result = run(capsys, {"packages": {"containerd": ""}, "held_packages": ["kubeadm"]})
     assert result["differences"] == ["package containerd: not installed", "package kubeadm: not installed, so not held"]
+    assert result["drift"] == drift(packages={"containerd": None, "kubeadm": None})
 
 
 def test_dpkg_query_failure(capsys, node):
@@ -459,10 +541,14 @@ def test_rpm_when_dpkg_query_is_absent(capsys, node):
     node.bins = {"rpm": RPM}
     result = run(capsys, {"packages": {"containerd": "1.6.*", "nosuchpkg": ""}})
     assert result["differences"] == ["package nosuchpkg: not installed"]
+    assert result["drift"] == drift(packages={"nosuchpkg": None})
     assert node.calls == [[RPM, "--query", "--queryformat", RPM_FORMAT, "containerd", "nosuchpkg"]]
     assert node.environ == [{"LC_ALL": "C"}]
     assert differences(capsys, {"packages": {"containerd": "1.6.28-3.1.el9"}}) == []
-    assert differences(capsys, {"packages": {"containerd": "1.7.*"}}) == ["package containerd: 1.6.28-3.1.el9 installed, wanted 1.7.*"]
+    assert outcome(capsys, {"packages": {"containerd": "1.7.*"}}) == (
+        ["package containerd: 1.6.28-3.1.el9 installed, wanted 1.7.*"],
+        drift(packages={"containerd": "1.6.28-3.1.el9"}),
+    )
 
 
 def test_rpm_failure(capsys, node):
@@ -519,6 +605,7 @@ def test_services_that_differ(capsys, node):
         "service systemd-networkd.service: inactive, wanted active",
         "service systemd-journald.service: unit file static, wanted enabled",
     ]
+    assert result["drift"] == NO_DRIFT  # services have no drift of their own
 
 
 def test_services_not_found_or_masked(capsys, node):
@@ -529,6 +616,7 @@ def test_services_not_found_or_masked(capsys, node):
         "service console-getty.service: masked",
         "service containerd.service: not-found",
     ]
+    assert result["drift"] == NO_DRIFT
     assert node.calls == [SHOW + ["nosuch.service", "console-getty.service", "containerd.service"]]
 
 
@@ -571,14 +659,17 @@ def test_no_services_no_systemctl(capsys, node):
 def test_kernel_module_in_sys_module(capsys, node):
     (node.sys_module / "overlay").mkdir()
     assert differences(capsys, {"kernel_modules": ["overlay"]}) == []
-    assert differences(capsys, {"kernel_modules": ["overlay", "br_netfilter"]}) == ["kernel module br_netfilter: not loaded"]
+    assert outcome(capsys, {"kernel_modules": ["overlay", "br_netfilter"]}) == (
+        ["kernel module br_netfilter: not loaded"],
+        drift(kernel_modules=["br_netfilter"]),
+    )
 
 
 def test_kernel_module_by_evidence_path(capsys, node):
     # Built into the test-bed kernel: no /sys/module/br_netfilter, but /proc/sys/net/bridge.
     bridge = node.proc_sys / "net/bridge"
     args = {"kernel_modules": ["br_netfilter"], "kernel_module_evidence": {"br_netfilter": str(bridge)}}
-    assert differences(capsys, args) == ["kernel module br_netfilter: not loaded"]
+    assert outcome(capsys, args) == (["kernel module br_netfilter: not loaded"], drift(kernel_modules=["br_netfilter"]))
     bridge.mkdir(parents=True)
     assert differences(capsys, args) == []
 
@@ -586,13 +677,16 @@ def test_kernel_module_by_evidence_path(capsys, node):
 def test_evidence_of_another_module_does_not_count(capsys, node):
     (node.proc_sys / "net/bridge").mkdir(parents=True)
     args = {"kernel_modules": ["overlay"], "kernel_module_evidence": {"br_netfilter": str(node.proc_sys / "net/bridge")}}
-    assert differences(capsys, args) == ["kernel module overlay: not loaded"]
+    assert outcome(capsys, args) == (["kernel module overlay: not loaded"], drift(kernel_modules=["overlay"]))
 
 
 def test_kernel_module_in_proc_filesystems(capsys, node):
     write(node.proc_filesystems, fixture("proc-filesystems"))
     assert differences(capsys, {"kernel_modules": ["overlay", "ext4", "fuse"]}) == []
-    assert differences(capsys, {"kernel_modules": ["nodev", "zfs"]}) == ["kernel module nodev: not loaded", "kernel module zfs: not loaded"]
+    assert outcome(capsys, {"kernel_modules": ["nodev", "zfs"]}) == (
+        ["kernel module nodev: not loaded", "kernel module zfs: not loaded"],
+        drift(kernel_modules=["nodev", "zfs"]),
+    )
 
 
 # ----------------------------------------------------------------------------- sysctls
@@ -614,16 +708,48 @@ def test_sysctls_that_match(capsys, sysctls):
 
 def test_sysctls_that_differ(capsys, sysctls):
     wanted = {"net.ipv4.ip_forward": "0", "net.ipv4.ip_local_port_range": "1024\t65535", "vm.overcommit_memory": 1}
-    assert differences(capsys, {"sysctls": wanted}) == [
+    result = run(capsys, {"sysctls": wanted})
+    assert result["differences"] == [
         "sysctl net.ipv4.ip_forward: 1, wanted 0",
         "sysctl net.ipv4.ip_local_port_range: 32768 60999, wanted 1024 65535",
         "sysctl vm.overcommit_memory: 0, wanted 1",
     ]
+    # The live values, white space collapsed as compared.
+    assert result["drift"] == drift(sysctls={"net.ipv4.ip_forward": "1", "net.ipv4.ip_local_port_range": "32768 60999", "vm.overcommit_memory": "0"})
 
 
 def test_sysctl_not_available(capsys, sysctls):
     result = run(capsys, {"sysctls": {"net.bridge.bridge-nf-call-iptables": 1, "net.ipv4.ip_forward": 1}})
     assert result["differences"] == ["sysctl net.bridge.bridge-nf-call-iptables: not available"]
+    assert result["drift"] == drift(sysctls={"net.bridge.bridge-nf-call-iptables": None})
+
+
+@pytest.mark.parametrize(
+    ("flags", "read_only"), [(PROC_SYS_RO, True), (os.ST_RDONLY, True), (PROC_SYS_RW, False), (0, False)], ids=["container", "ro", "host", "none"]
+)
+def test_proc_sys_read_only(capsys, sysctls, flags, read_only):
+    sysctls.proc_sys_flags = flags
+    result = run(capsys, {"sysctls": {"net.ipv4.ip_forward": 1}})
+    assert (result["converged"], result["proc_sys_read_only"]) == (True, read_only)
+    result = run(capsys, {"sysctls": {"net.ipv4.ip_forward": 0}})
+    assert (result["converged"], result["proc_sys_read_only"]) == (False, read_only)
+    assert sysctls.statvfs_calls == [str(sysctls.proc_sys)] * 2
+
+
+def test_proc_sys_that_cannot_be_looked_at_is_not_read_only(capsys, sysctls):
+    sysctls.proc_sys_flags = PermissionError(13, "Permission denied")
+    result = run(capsys, {"sysctls": {"net.ipv4.ip_forward": 0}})
+    assert (result["differences"], result["proc_sys_read_only"]) == (["sysctl net.ipv4.ip_forward: 1, wanted 0"], False)
+    assert sysctls.statvfs_calls == [str(sysctls.proc_sys)]
+
+
+@pytest.mark.parametrize(
+    "args", [{}, {"sysctls": {}}, {"kernel_modules": ["overlay"], "files": [{"path": "/nonexistent/node_state"}]}], ids=["nothing", "empty", "others"]
+)
+def test_proc_sys_read_only_only_with_sysctls(capsys, sysctls, args):
+    sysctls.proc_sys_flags = PROC_SYS_RO
+    assert "proc_sys_read_only" not in run(capsys, args)
+    assert sysctls.statvfs_calls == []
 
 
 # ----------------------------------------------------------------------------- swap
@@ -653,31 +779,35 @@ def test_swap_off(capsys, no_swap):
 
 def test_swap_active(capsys, no_swap):
     write(no_swap.proc_swaps, fixture("proc-swaps") + SWAP_LINE)
-    assert differences(capsys, {"swap_off": True}) == ["swap: /swapfile is active"]
+    assert outcome(capsys, {"swap_off": True}) == (["swap: /swapfile is active"], drift(swap_areas=["/swapfile"]))
 
 
 def test_swap_in_fstab(capsys, no_swap):
     write(no_swap.fstab, FSTAB_OK + "/swapfile none swap sw 0 0\n\tUUID=4e5f6a7b\tnone\tswap\tsw\t0\t0\n")
-    assert differences(capsys, {"swap_off": True}) == [
+    result = run(capsys, {"swap_off": True})
+    assert result["differences"] == [
         f"{no_swap.fstab}: swap entry '/swapfile' is not commented out",
         f"{no_swap.fstab}: swap entry 'UUID=4e5f6a7b' is not commented out",
     ]
+    assert result["drift"] == drift(fstab_swap_entries=["/swapfile", "UUID=4e5f6a7b"])
 
 
 def test_swap_unit_not_masked(capsys, no_swap):
     no_swap.swap_units = fixture("systemctl-list-units-swap.stdout")  # dev-sdb2.swap masked, swapfile.swap loaded
-    assert differences(capsys, {"swap_off": True}) == ["swap unit swapfile.swap: not masked"]
+    assert outcome(capsys, {"swap_off": True}) == (["swap unit swapfile.swap: not masked"], drift(swap_units=["swapfile.swap"]))
 
 
 def test_swap_everything_at_once(capsys, no_swap):
     write(no_swap.proc_swaps, fixture("proc-swaps") + SWAP_LINE)
     write(no_swap.fstab, "/swapfile none swap sw 0 0\n")
     no_swap.swap_units = fixture("systemctl-list-units-swap.stdout")
-    assert differences(capsys, {"swap_off": True}) == [
+    result = run(capsys, {"swap_off": True})
+    assert result["differences"] == [
         "swap: /swapfile is active",
         f"{no_swap.fstab}: swap entry '/swapfile' is not commented out",
         "swap unit swapfile.swap: not masked",
     ]
+    assert result["drift"] == drift(swap_areas=["/swapfile"], fstab_swap_entries=["/swapfile"], swap_units=["swapfile.swap"])
 
 
 def test_swap_without_systemctl_or_files(capsys, node):
@@ -722,12 +852,14 @@ def test_command_exit_code(capsys, node):
 def test_command_output_miss(capsys, node):
     result = run(capsys, {"commands": [{"argv": JQ_SHOW, "stdout_regex": [r"^jq\t1\.6-", r"^jq\t1\.7-"]}]})
     assert result["differences"] == [f"command {' '.join(JQ_SHOW)}: no match for /^jq\\t1\\.7-/"]
+    assert result["drift"] == NO_DRIFT  # commands have no drift of their own
 
 
 def test_command_not_installed(capsys, node, tmp_path):
     missing = str(tmp_path / "bin/crictl")
     result = run(capsys, {"commands": [{"argv": ["kubectl", "version", "--client"]}, {"argv": [missing, "info"]}]})
     assert result["differences"] == ["command kubectl version --client: kubectl is not installed", f"command {missing} info: {missing} is not installed"]
+    assert result["drift"] == NO_DRIFT
     assert node.calls == []
 
 
@@ -794,6 +926,16 @@ def test_all_checks_in_order(capsys, node, everything, config, tmp_path):
         "swap: /swapfile is active",
         "swap unit swapfile.swap: not masked",
     ]
+    assert result["drift"] == {
+        "files": [config, f"{tmp_path}/certs.d/docker.io/hosts.toml"],
+        "packages": {"libjq1": JQ_VERSION},
+        "kernel_modules": ["br_netfilter"],
+        "sysctls": {"net.ipv4.ip_forward": "0"},
+        "swap_areas": ["/swapfile"],
+        "fstab_swap_entries": [],
+        "swap_units": ["swapfile.swap"],
+    }
+    assert result["proc_sys_read_only"] is False
     assert [argv[0] for argv in node.calls] == [DPKG_QUERY, SYSTEMCTL, SYSTEMCTL, DPKG_QUERY]
     assert all(env == {"LC_ALL": "C"} for env in node.environ)
 
@@ -809,7 +951,7 @@ def test_check_mode_gives_the_same_result(capsys, node, everything):
 
 def test_check_mode_when_converged(capsys, node, config):
     result = run(capsys, {"files": [{"path": config, "mode": "0644"}], "packages": {"jq": ""}, "services": [{"name": "cron", "active": True}]}, check_mode=True)
-    assert (result["changed"], result["converged"], result["differences"]) == (False, True, [])
+    assert (result["changed"], result["converged"], result["differences"], result["drift"]) == (False, True, [], NO_DRIFT)
 
 
 def test_argument_spec_defaults():
