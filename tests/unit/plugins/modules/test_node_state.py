@@ -88,7 +88,8 @@ class FakeNode:
         self.environ: list[dict] = []
         self.swap_units = ""  # what the captured node printed: no swap units
         self.results: dict[str, tuple[int, str, str]] = {}  # by binary, before the emulations
-        self.proc_sys_flags: int | OSError = PROC_SYS_RW  # what os.statvfs(/proc/sys) gives as f_flag, or raises
+        self.proc_sys_flags: int = PROC_SYS_RW  # what os.statvfs(/proc/sys) gives as f_flag
+        self.proc_sys_error: OSError | None = None  # or what it raises
         self.statvfs_calls: list[str] = []
 
     def get_bin_path(self, module, name, required=False, opt_dirs=None):
@@ -123,8 +124,8 @@ class FakeNode:
         if os.fspath(path) != str(self.proc_sys):
             return real(path)
         self.statvfs_calls.append(os.fspath(path))
-        if isinstance(self.proc_sys_flags, OSError):
-            raise self.proc_sys_flags
+        if self.proc_sys_error is not None:
+            raise self.proc_sys_error
         return SimpleNamespace(f_flag=self.proc_sys_flags)
 
 
@@ -737,7 +738,7 @@ def test_proc_sys_read_only(capsys, sysctls, flags, read_only):
 
 
 def test_proc_sys_that_cannot_be_looked_at_is_not_read_only(capsys, sysctls):
-    sysctls.proc_sys_flags = PermissionError(13, "Permission denied")
+    sysctls.proc_sys_error = PermissionError(13, "Permission denied")
     result = run(capsys, {"sysctls": {"net.ipv4.ip_forward": 0}})
     assert (result["differences"], result["proc_sys_read_only"]) == (["sysctl net.ipv4.ip_forward: 1, wanted 0"], False)
     assert sysctls.statvfs_calls == [str(sysctls.proc_sys)]
