@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.kubeadm.cluster.plugins.modules import image_archives
+from module_runner import run_module
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CTR = "/usr/bin/ctr"
@@ -102,14 +102,7 @@ def coredns(tmp_path):
 
 def run(capsys, args: dict, check_mode: bool = False) -> dict:
     """Run the module's main() with the real exit_json/fail_json and return its JSON result."""
-    args = dict(args)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    with patch_module_args(args), pytest.raises(SystemExit) as info:
-        image_archives.main()
-    result = json.loads(capsys.readouterr().out)
-    assert bool(result.get("failed")) == (info.value.code != 0)
-    return result
+    return run_module(image_archives.main, capsys, args, check_mode)
 
 
 def list_argv(namespace: str = "k8s.io", address: str = SOCKET) -> list[str]:

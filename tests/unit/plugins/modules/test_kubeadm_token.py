@@ -7,12 +7,11 @@ import json
 import os
 import shutil
 from pathlib import Path
-from unittest.mock import patch
 
 import pytest
-from ansible.module_utils import _internal, basic
-from ansible.module_utils.testing import patch_module_args
+from ansible.module_utils import basic
 from ansible_collections.kubeadm.cluster.plugins.modules import kubeadm_token
+from module_runner import run_module
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PIN = "sha256:b3fb800eeda936020ed76ed9886da16bf3458d935339009f2fa02cb284fe0ddb"
@@ -137,16 +136,7 @@ def node(tmp_path):
 
 def run(capsys, args: dict, check_mode: bool = False) -> dict:
     """Run the module's main() with the real exit_json/fail_json and return its JSON result."""
-    args = dict(args)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    # Importing controller code (another test's plugin) flips this process-wide flag, and then
-    # module.warn() prints instead of returning warnings; a module always runs as a target.
-    with patch_module_args(args), patch.object(_internal, "is_controller", False), pytest.raises(SystemExit) as info:
-        kubeadm_token.main()
-    result = json.loads(capsys.readouterr().out)
-    assert bool(result.get("failed")) == (info.value.code != 0)
-    return result
+    return run_module(kubeadm_token.main, capsys, args, check_mode)
 
 
 def assert_no_secret_in_argv(kubeadm: FakeKubeadm, *secrets: str) -> None:

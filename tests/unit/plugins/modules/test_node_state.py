@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import grp
 import hashlib
-import json
 import os
 import pwd
 from pathlib import Path
@@ -12,8 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.kubeadm.cluster.plugins.modules import node_state
+from module_runner import run_module
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DPKG_QUERY = "/usr/bin/dpkg-query"
@@ -157,13 +156,7 @@ def node(tmp_path, monkeypatch):
 
 def run(capsys, args: dict, check_mode: bool = False) -> dict:
     """Run the module's main() with the real exit_json/fail_json and return its JSON result."""
-    args = dict(args)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    with patch_module_args(args), pytest.raises(SystemExit) as info:
-        node_state.main()
-    result = json.loads(capsys.readouterr().out)
-    assert bool(result.get("failed")) == (info.value.code != 0)
+    result = run_module(node_state.main, capsys, args, check_mode)
     if not result.get("failed"):
         assert result["changed"] is False
         assert result["converged"] is (result["differences"] == [])
