@@ -98,6 +98,13 @@ options:
     type: list
     elements: str
     default: []
+  unheld_packages:
+    description:
+      - Packages that must not be held (C(apt-mark unhold)); one that is not installed counts as not held.
+        Needs C(dpkg-query).
+    type: list
+    elements: str
+    default: []
   services:
     description:
       - systemd services and whether they must be enabled and running.
@@ -231,7 +238,9 @@ drift:
       elements: str
       sample: [/etc/containerd/config.toml]
     packages:
-      description: Packages that are missing, at another version or not held, mapped to the installed version (V(null) when not installed).
+      description:
+        - Packages that are missing, at another version, not held or held against O(unheld_packages), mapped to the
+          installed version (V(null) when not installed).
       type: dict
       sample: {kubelet: 1.30.5-1.1}
     kernel_modules:
@@ -324,6 +333,7 @@ def argument_spec() -> dict:
         ),
         packages=dict(type="dict", default={}),
         held_packages=dict(type="list", elements="str", default=[]),
+        unheld_packages=dict(type="list", elements="str", default=[]),
         services=dict(
             type="list",
             elements="dict",
@@ -486,15 +496,15 @@ class Probe:
 
     # Packages
 
-    def check_packages(self, packages: dict, held: list[str]) -> None:
-        names = list(dict.fromkeys(list(packages) + held))
+    def check_packages(self, packages: dict, held: list[str], unheld: list[str]) -> None:
+        names = list(dict.fromkeys(list(packages) + held + unheld))
         if not names:
             return
         dpkg_query = self.module.get_bin_path("dpkg-query")
         if dpkg_query:
             installed = self.read_dpkg(dpkg_query, names)
-        elif held:
-            self.module.fail_json(msg="held_packages needs dpkg-query, which this node does not have")
+        elif held or unheld:
+            self.module.fail_json(msg="held_packages and unheld_packages need dpkg-query, which this node does not have")
         else:
             rpm = self.module.get_bin_path("rpm")
             if not rpm:
@@ -516,6 +526,10 @@ class Probe:
             elif name not in installed and name not in packages:
                 self.differ(f"package {name}: not installed, so not held")
                 drift[name] = None
+        for name in unheld:
+            if name in installed and installed[name]["held"]:
+                self.differ(f"package {name}: held, wanted not held")
+                drift[name] = installed[name]["version"]
 
     def read_dpkg(self, dpkg_query: str, names: list[str]) -> dict:
         # Exit code 1 only says that some name is unknown; those lines are missing from stdout.
@@ -651,7 +665,7 @@ class Probe:
             self.note_file(want["path"], before)
         for want in params["stray_files"]:
             self.check_strays(want)
-        self.check_packages(params["packages"], params["held_packages"])
+        self.check_packages(params["packages"], params["held_packages"], params["unheld_packages"])
         self.check_services(params["services"])
         self.check_kernel_modules(params["kernel_modules"], params["kernel_module_evidence"])
         self.check_sysctls(params["sysctls"])

@@ -555,10 +555,20 @@ def test_rpm_failure(capsys, node):
 
 def test_held_packages_need_dpkg_query(capsys, node):
     node.bins = {"rpm": RPM, "systemctl": SYSTEMCTL}
-    result = run(capsys, {"packages": {"containerd": ""}, "held_packages": ["containerd"]})
-    assert result["failed"] is True
-    assert result["msg"] == "held_packages needs dpkg-query, which this node does not have"
+    for option in ("held_packages", "unheld_packages"):
+        result = run(capsys, {"packages": {"containerd": ""}, option: ["containerd"]})
+        assert result["failed"] is True
+        assert result["msg"] == "held_packages and unheld_packages need dpkg-query, which this node does not have"
     assert node.calls == []
+
+
+def test_unheld_packages(capsys, node):
+    # jq is held in the captured output, libjq1 is not, nosuchpkg is not installed (so not held).
+    result = run(capsys, {"unheld_packages": ["jq", "libjq1", "nosuchpkg"]})
+    assert result["differences"] == ["package jq: held, wanted not held"]
+    assert result["drift"] == drift(packages={"jq": JQ_VERSION})
+    assert node.calls == [[DPKG_QUERY, "--show", DPKG_FORMAT, "jq", "libjq1", "nosuchpkg"]]
+    assert outcome(capsys, {"packages": {"libjq1": ""}, "unheld_packages": ["libjq1"]}) == ([], NO_DRIFT)
 
 
 def test_packages_need_a_package_manager(capsys, node):
