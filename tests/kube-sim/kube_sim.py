@@ -74,16 +74,20 @@ def rfc3339(ts: float) -> str:
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_duration(text: str) -> float:
-    """Go durations as kubeadm takes them: 15m, 1h30m, 15m0s, 24h0m0s, 0."""
-    text = str(text).strip()
-    if text in ("0", "0s"):
+def parse_duration(text: str, strip: bool = True) -> float:
+    """A Go duration as time.ParseDuration reads it (15m, 1h30m, 15m0s, 1.5h, 300ms, -1s, 0), in seconds."""
+    orig = text = str(text).strip() if strip else str(text)
+    sign = -1.0 if text.startswith("-") else 1.0
+    text = text[1:] if text[:1] in "+-" else text
+    if text == "0":
         return 0.0
-    parts = re.findall(r"(\d+(?:\.\d+)?)(h|ms|m|s)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise Fail(f'time: invalid duration "{text}"')
-    scale = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
-    return sum(float(n) * scale[u] for n, u in parts)
+    parts = re.findall(r"(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)?", text)
+    if not text or not parts or "".join(n + u for n, u in parts) != text:
+        raise Fail(f'time: invalid duration "{orig}"')
+    if any(not unit for _n, unit in parts):
+        raise Fail(f'time: missing unit in duration "{orig}"')
+    scale = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ns": 1e-9}
+    return sign * sum(float(n) * scale[u] for n, u in parts)
 
 
 def write(path: str, data: str | bytes, mode: int = 0o644) -> None:
@@ -300,7 +304,7 @@ class State:
     def load() -> dict:
         with State.lock:
             data = json.loads(read(STATE)) if os.path.exists(STATE) else {}
-        for key, empty in (("tokens", {}), ("nodes", {}), ("objects", {}), ("control_planes", []), ("skip_phases", [])):
+        for key, empty in (("tokens", {}), ("nodes", {}), ("objects", {}), ("control_planes", []), ("skip_phases", []), ("pod_subnet", ""), ("cidr_next", 0)):
             data.setdefault(key, empty)
         expired = [tid for tid, tok in data["tokens"].items() if tok.get("expires") and tok["expires"] <= now()]
         for tid in expired:  # the token cleaner
@@ -335,7 +339,7 @@ def node_object(name: str, node: dict, control_planes: list[str]) -> dict:
         "apiVersion": "v1",
         "kind": "Node",
         "metadata": {"name": name, "labels": labels, "creationTimestamp": rfc3339(node.get("created", now()))},
-        "spec": {"taints": taints},
+        "spec": {"taints": taints, **({"podCIDR": node["podCIDRs"][0], "podCIDRs": node["podCIDRs"]} if node.get("podCIDRs") else {})},
         "status": {
             "conditions": [{"type": "Ready", "status": status, "reason": reason, "message": message, "lastHeartbeatTime": rfc3339(node.get("heartbeat", 0))}],
             "addresses": [{"type": "InternalIP", "address": node.get("address", "")}, {"type": "Hostname", "address": name}],
@@ -349,11 +353,16 @@ def node_object(name: str, node: dict, control_planes: list[str]) -> dict:
     }
 
 
-def pod(name: str, namespace: str, node: str, phase: str, reason: str = "") -> dict:
+def pod(name: str, namespace: str, node: str, phase: str, reason: str = "", host_network: bool = False, owner: str = "") -> dict:
     status = {"phase": phase}
     if reason:
         status["containerStatuses"] = [{"name": name.split("-")[0], "ready": False, "state": {"waiting": {"reason": reason}}}]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace}, "spec": {"nodeName": node}, "status": status}
+    metadata = {"name": name, "namespace": namespace}
+    if owner:
+        kind, _sep, owner_name = owner.partition("/")
+        metadata["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": kind, "name": owner_name, "controller": True}]
+    spec = {"nodeName": node, **({"hostNetwork": True} if host_network else {})}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec, "status": status}
 
 
 def pods(state: dict) -> list[dict]:
@@ -362,19 +371,50 @@ def pods(state: dict) -> list[dict]:
     ready = {n for n, node in state["nodes"].items() if node_ready(node)[0] == "True"}
     for cp in state["control_planes"]:
         for component in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"):
-            result.append(pod(f"{component}-{cp}", "kube-system", cp, "Running" if cp in fresh else "Pending"))
+            result.append(pod(f"{component}-{cp}", "kube-system", cp, "Running" if cp in fresh else "Pending", host_network=True))
     if "addon/coredns" not in state["skip_phases"] and "addon" not in state["skip_phases"]:
         for suffix in ("7db6d8ff4d-4x2lp", "7db6d8ff4d-9zq7m"):
-            result.append(pod(f"coredns-{suffix}", "kube-system", sorted(ready)[0] if ready else "", "Running" if ready else "Pending"))
+            node = sorted(ready)[0] if ready else ""
+            result.append(pod(f"coredns-{suffix}", "kube-system", node, "Running" if ready else "Pending", owner="ReplicaSet/coredns-7db6d8ff4d"))
     for n in sorted(state["nodes"]):
         digest = hashlib.sha256(n.encode()).hexdigest()[:5]
         if "addon/kube-proxy" not in state["skip_phases"] and "addon" not in state["skip_phases"]:
-            result.append(pod(f"kube-proxy-{digest}", "kube-system", n, "Running" if n in fresh else "Pending"))
+            result.append(
+                pod(f"kube-proxy-{digest}", "kube-system", n, "Running" if n in fresh else "Pending", host_network=True, owner="DaemonSet/kube-proxy")
+            )
         for obj in state["objects"].values():
             if obj.get("kind") == "DaemonSet":
                 meta = obj.get("metadata", {})
-                result.append(pod(f"{meta.get('name')}-{digest}", meta.get("namespace", "default"), n, "Running" if n in fresh else "Pending"))
+                host_network = bool((((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("hostNetwork"))
+                phase = "Running" if n in fresh else "Pending"
+                result.append(
+                    pod(f"{meta.get('name')}-{digest}", meta.get("namespace", "default"), n, phase, "", host_network, f"DaemonSet/{meta.get('name')}")
+                )
     return result
+
+
+NODE_CIDR_MASK = {4: 24, 6: 64}  # kube-controller-manager's --node-cidr-mask-size defaults
+
+
+def allocate_pod_cidrs(state: dict) -> list[str]:
+    """What kube-controller-manager's range allocator (--allocate-node-cidrs, which kubeadm sets when
+    podSubnet is given) gives a new Node: the next free /24 (IPv4) or /64 (IPv6) of each pod subnet,
+    searching on from the one after the last handed out."""
+    subnets = [ipaddress.ip_network(s.strip(), strict=False) for s in state.get("pod_subnet", "").split(",") if s.strip()]
+    if not subnets or any(net.prefixlen > NODE_CIDR_MASK[net.version] for net in subnets):
+        return []
+    used = {cidr for node in state["nodes"].values() for cidr in node.get("podCIDRs", [])}
+    count = min(2 ** (NODE_CIDR_MASK[net.version] - net.prefixlen) for net in subnets)
+    for step in range(count):
+        index = (state.get("cidr_next", 0) + step) % count
+        cidrs = []
+        for net in subnets:
+            mask = NODE_CIDR_MASK[net.version]
+            cidrs.append(f"{net.network_address + index * 2 ** (net.max_prefixlen - mask)}/{mask}")
+        if not used.intersection(cidrs):
+            state["cidr_next"] = (index + 1) % count
+            return cidrs
+    return []  # the pod subnet is full: the Node gets no podCIDR, as with the real allocator
 
 
 def object_key(obj: dict) -> str:
@@ -511,7 +551,9 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                     # until that kubelet restarts, as with the real kubelet.
                     if not payload.pop("register", False) and name not in state["nodes"]:
                         return self.deny(404, f'nodes "{name}" not found')
-                    node = state["nodes"].setdefault(name, {"created": now()})
+                    if name not in state["nodes"]:
+                        state["nodes"][name] = {"created": now(), "podCIDRs": allocate_pod_cidrs(state)}
+                    node = state["nodes"][name]
                     node.update(payload, heartbeat=now())
                     State.save(state)
                     return self.reply(200, node_object(name, node, state["control_planes"]))
@@ -522,6 +564,10 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                     State.save(state)
                     return self.reply(200, {"kind": "Status", "status": "Success"})
                 return self.deny(404, f'nodes "{name}" not found')
+            selector = re.search(r"fieldSelector=spec\.nodeName(?:%3D|=)([^&]+)", self.path)
+            if path == "/api/v1/pods" and method == "GET" and selector and (admin or node_user == selector.group(1)):
+                items = [x for x in pods(state) if x["spec"]["nodeName"] == selector.group(1)]
+                return self.reply(200, {"apiVersion": "v1", "kind": "PodList", "items": items})
             if path == "/apis/apps/v1/daemonsets" and method == "GET" and (admin or node_user):
                 items = [o for o in state["objects"].values() if o.get("kind") == "DaemonSet"]
                 return self.reply(200, {"apiVersion": "apps/v1", "kind": "DaemonSetList", "items": items})
@@ -615,19 +661,83 @@ def cni_ready() -> bool:
     return os.path.isdir(CNI_DIR) and any(f.endswith((".conf", ".conflist")) for f in os.listdir(CNI_DIR))
 
 
-def run_cni_installers(client: Client) -> None:
-    """What a CNI DaemonSet's install container does on each node: drop a conflist."""
+def run_cni_installers(client: Client) -> set[str]:
+    """What a CNI DaemonSet's install container does on each node: drop a conflist. Returns the names of
+    those DaemonSets."""
     status, data = client.call("GET", "/apis/apps/v1/daemonsets")
     if status != 200:
-        return
+        return set()
+    names = set()
     for ds in data.get("items", []):
         volumes = (((ds.get("spec") or {}).get("template") or {}).get("spec") or {}).get("volumes") or []
         if any((v.get("hostPath") or {}).get("path", "").rstrip("/") == "/etc/cni/net.d" for v in volumes):
             name = ds["metadata"]["name"]
+            names.add(name)
             conf = {"cniVersion": "0.3.1", "name": "k8s-pod-network", "plugins": [{"type": name.split("-")[0]}, {"type": "portmap"}]}
             target = os.path.join(CNI_DIR, f"10-{name}.conflist")
             if not os.path.exists(target):
                 write(target, json.dumps(conf, indent=2) + "\n")
+    return names
+
+
+POD_BRIDGE = "cni0"
+
+
+def pod_gateway(cidr: str) -> str:
+    """The address the CNI bridge takes in a node's pod CIDR: the first one, 10.244.1.1/24 for 10.244.1.0/24."""
+    net = ipaddress.ip_network(cidr, strict=False)
+    return f"{net.network_address + 1}/{net.prefixlen}"
+
+
+def ip_command(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
+
+
+def ensure_pod_bridge(cidrs: list[str]) -> dict:
+    """What the CNI bridge plugin does for the first pod on the node's pod network: a `cni0` bridge holding
+    the first address of each of the node's pod CIDRs (a dummy link where bridges cannot be made). Under
+    KUBE_SIM_ROOT, or without `ip` or the permission (CAP_NET_ADMIN), it is only recorded, with real=False.
+    An address already there from another pod CIDR is kept and reported, as the bridge plugin does."""
+    record: dict = {"name": POD_BRIDGE, "addresses": [pod_gateway(c) for c in cidrs], "podCIDRs": cidrs, "real": False}
+    if ROOT or shutil.which("ip") is None:
+        record["note"] = "recorded only: " + ("the tools run under KUBE_SIM_ROOT" if ROOT else "no ip command")
+        return record
+    if ip_command("link", "show", "dev", POD_BRIDGE).returncode != 0:
+        for link_type in ("bridge", "dummy"):
+            made = ip_command("link", "add", POD_BRIDGE, "type", link_type)
+            if made.returncode == 0:
+                break
+        else:
+            record["note"] = f"recorded only: ip link add {POD_BRIDGE}: {made.stderr.strip()}"
+            return record
+    details = ip_command("-d", "-o", "link", "show", "dev", POD_BRIDGE).stdout
+    record["type"] = "bridge" if " bridge " in details else "dummy" if " dummy " in details else "other"
+    present = [ipaddress.ip_interface(a) for a in re.findall(r"\binet6?\s+(\S+)", ip_command("-o", "addr", "show", "dev", POD_BRIDGE).stdout)]
+    for address in record["addresses"]:
+        wanted = ipaddress.ip_interface(address)
+        others = [a for a in present if a.version == wanted.version and not a.is_link_local and a != wanted]
+        if others:
+            record["error"] = f'failed to set bridge addr: "{POD_BRIDGE}" already has an IP address different from {address}'
+        elif wanted not in present:
+            added = ip_command("addr", "add", address, "dev", POD_BRIDGE)
+            if added.returncode != 0:
+                record["note"] = f"ip addr add {address}: {added.stderr.strip()}"
+    ip_command("link", "set", POD_BRIDGE, "up")
+    record["real"] = True
+    return record
+
+
+def on_pod_network(client: Client, name: str, cni_daemonsets: set[str]) -> bool:
+    """Whether a pod runs on the node that the CNI serves: one outside the host network (CoreDNS), or the
+    CNI's own DaemonSet pod (which on a real node brings up its flannel.1/tunl0/vxlan in the same range)."""
+    status, data = client.call("GET", f"/api/v1/pods?fieldSelector=spec.nodeName%3D{name}", timeout=5)
+    if status != 200 or not isinstance(data, dict):
+        return False
+    for item in data.get("items", []):
+        owners = {o.get("name") for o in (item.get("metadata") or {}).get("ownerReferences") or [] if o.get("kind") == "DaemonSet"}
+        if item["status"]["phase"] == "Running" and (not item["spec"].get("hostNetwork") or owners & cni_daemonsets):
+            return True
+    return False
 
 
 def kubelet(args: list[str]) -> int:
@@ -648,6 +758,7 @@ def kubelet(args: list[str]) -> int:
     runtime = flags.get("container-runtime-endpoint") or config.get("containerRuntimeEndpoint") or "unix:///run/containerd/containerd.sock"
     server = None
     registered = False
+    pod_network: dict | None = None  # the cni0 record, posted with the node status
     while True:
         manifest = os.path.join(MANIFESTS, "kube-apiserver.yaml")
         if server is None and os.path.exists(manifest):
@@ -671,7 +782,7 @@ def kubelet(args: list[str]) -> int:
                     )
                 else:
                     message = "kubelet is posting ready status"
-                status, _body = client.call(
+                status, body = client.call(
                     "PUT",
                     f"/api/v1/nodes/{name}/status",
                     {
@@ -683,42 +794,568 @@ def kubelet(args: list[str]) -> int:
                         "runtime": "containerd://" + ("running" if runtime_up else "unknown"),
                         "os": "Debian GNU/Linux",
                         "register": not registered,
+                        **({"podNetwork": pod_network} if pod_network else {}),
                     },
                     timeout=5,
                 )
                 registered = registered or status == 200
-                run_cni_installers(client)
+                cni_daemonsets = run_cni_installers(client)
+                cidrs = ((body.get("spec") or {}).get("podCIDRs") or []) if status == 200 and isinstance(body, dict) else []
+                if cidrs and cni_ready() and (pod_network or {}).get("podCIDRs") != cidrs and on_pod_network(client, name, cni_daemonsets):
+                    pod_network = ensure_pod_bridge(cidrs)
             except (OSError, ssl.SSLError, Fail, ValueError) as exc:
                 sys.stderr.write(f"kubelet: cannot post node status: {exc}\n")
         time.sleep(HEARTBEAT)
 
 
-# --- kubeadm ------------------------------------------------------------------------------------
+# --- kubeadm: its configuration files, decoded strictly -----------------------------------------
+#
+# The fields of each configuration kind as plain data, after kubeadm's Go types (kubeadm v1beta3
+# and v1beta4, kubelet.config.k8s.io/v1beta1, kubeproxy.config.k8s.io/v1alpha1). A type is:
+#   "string" "bool" "int32" "int64" "uint32" "float32" "float64"  a JSON value of that Go type;
+#   "duration"  a metav1.Duration, a Go duration string ("15m0s");
+#   "time"      a metav1.Time, an RFC 3339 string;
+#   "token"     a bootstrap token string, "abcdef.0123456789abcdef";
+#   "quantity"  a resource.Quantity, a string or a number;
+#   "flush"     a logging flushFrequency, a number of nanoseconds or a duration string;
+#   "any"       not checked;
+#   [T]         a list of T;  {"@map": T}  a map of strings to T;
+#   {"@go": "pkg.Name", field: T, ...}  a struct (the Go type name appears in kubeadm's errors).
 
-KUBEADM_APIS = ("kubeadm.k8s.io/v1beta3", "kubeadm.k8s.io/v1beta4")
-KNOWN_KINDS = {
-    "InitConfiguration": KUBEADM_APIS,
-    "ClusterConfiguration": KUBEADM_APIS,
-    "JoinConfiguration": KUBEADM_APIS,
-    "KubeletConfiguration": ("kubelet.config.k8s.io/v1beta1",),
-    "KubeProxyConfiguration": ("kubeproxy.config.k8s.io/v1alpha1",),
+GO_SCALARS = {"duration": "v1.Duration", "time": "v1.Time", "token": "v1.BootstrapTokenString", "quantity": "resource.Quantity"}
+INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1), "uint32": (0, 2**32 - 1)}
+
+ENV_VAR_SOURCE = {
+    "@go": "v1.EnvVarSource",
+    "fieldRef": {"@go": "v1.ObjectFieldSelector", "apiVersion": "string", "fieldPath": "string"},
+    "resourceFieldRef": {"@go": "v1.ResourceFieldSelector", "containerName": "string", "resource": "string", "divisor": "quantity"},
+    "configMapKeyRef": {"@go": "v1.ConfigMapKeySelector", "name": "string", "key": "string", "optional": "bool"},
+    "secretKeyRef": {"@go": "v1.SecretKeySelector", "name": "string", "key": "string", "optional": "bool"},
+}
+TAINT = {"@go": "v1.Taint", "key": "string", "value": "string", "effect": "string", "timeAdded": "time"}
+BOOTSTRAP_TOKEN = {
+    "@go": "v1.BootstrapToken",
+    "token": "token",
+    "description": "string",
+    "ttl": "duration",
+    "expires": "time",
+    "usages": ["string"],
+    "groups": ["string"],
 }
 
 
-def load_config(path: str) -> dict[str, dict]:
+def kubeadm_kinds(version: str) -> dict[str, dict]:
+    """InitConfiguration, ClusterConfiguration and JoinConfiguration of kubeadm.k8s.io/<version>."""
+    beta4 = version == "v1beta4"
+    arg = {"@go": f"{version}.Arg", "name": "string", "value": "string"}
+    extra_args = [arg] if beta4 else {"@map": "string"}
+    host_path = {"@go": f"{version}.HostPathMount", "name": "string", "hostPath": "string", "mountPath": "string", "readOnly": "bool", "pathType": "string"}
+    env = {"@go": f"{version}.EnvVar", "name": "string", "value": "string", "valueFrom": ENV_VAR_SOURCE}
+    component = {"extraArgs": extra_args, "extraVolumes": [host_path], **({"extraEnvs": [env]} if beta4 else {})}
+    image_meta = {"imageRepository": "string", "imageTag": "string"}
+    endpoint = {"@go": f"{version}.APIEndpoint", "advertiseAddress": "string", "bindPort": "int32"}
+    registration = {
+        "@go": f"{version}.NodeRegistrationOptions",
+        "name": "string",
+        "criSocket": "string",
+        "taints": [TAINT],
+        "kubeletExtraArgs": extra_args,
+        "ignorePreflightErrors": ["string"],
+        "imagePullPolicy": "string",
+        **({"imagePullSerial": "bool"} if beta4 else {}),
+    }
+    patches = {"@go": f"{version}.Patches", "directory": "string"}
+    timeouts = {
+        "@go": "v1beta4.Timeouts",
+        **dict.fromkeys(
+            ("controlPlaneComponentHealthCheck", "kubeletHealthCheck", "kubernetesAPICall", "etcdAPICall", "tlsBootstrap", "discovery", "upgradeManifests"),
+            "duration",
+        ),
+    }
+    v4_command = {"dryRun": "bool", "timeouts": timeouts} if beta4 else {}
+    init = {
+        "@go": f"{version}.InitConfiguration",
+        "bootstrapTokens": [BOOTSTRAP_TOKEN],
+        "nodeRegistration": registration,
+        "localAPIEndpoint": endpoint,
+        "certificateKey": "string",
+        "skipPhases": ["string"],
+        "patches": patches,
+        **v4_command,
+    }
+    local_etcd = {
+        "@go": f"{version}.LocalEtcd",
+        **image_meta,
+        "dataDir": "string",
+        "extraArgs": extra_args,
+        **({"extraEnvs": [env]} if beta4 else {}),
+        "serverCertSANs": ["string"],
+        "peerCertSANs": ["string"],
+    }
+    external_etcd = {"@go": f"{version}.ExternalEtcd", "endpoints": ["string"], "caFile": "string", "certFile": "string", "keyFile": "string"}
+    api_server = {"@go": f"{version}.APIServer", **component, "certSANs": ["string"], **({} if beta4 else {"timeoutForControlPlane": "duration"})}
+    cluster = {
+        "@go": f"{version}.ClusterConfiguration",
+        "etcd": {"@go": f"{version}.Etcd", "local": local_etcd, "external": external_etcd},
+        "networking": {"@go": f"{version}.Networking", "serviceSubnet": "string", "podSubnet": "string", "dnsDomain": "string"},
+        "kubernetesVersion": "string",
+        "controlPlaneEndpoint": "string",
+        "apiServer": api_server,
+        "controllerManager": {"@go": f"{version}.ControlPlaneComponent", **component},
+        "scheduler": {"@go": f"{version}.ControlPlaneComponent", **component},
+        "dns": {"@go": f"{version}.DNS", **image_meta, **({"disabled": "bool"} if beta4 else {})},
+        "certificatesDir": "string",
+        "imageRepository": "string",
+        "featureGates": {"@map": "bool"},
+        "clusterName": "string",
+    }
+    if beta4:
+        cluster.update(
+            proxy={"@go": "v1beta4.Proxy", "disabled": "bool"},
+            encryptionAlgorithm="string",
+            certificateValidityPeriod="duration",
+            caCertificateValidityPeriod="duration",
+        )
+    discovery = {
+        "@go": f"{version}.Discovery",
+        "bootstrapToken": {
+            "@go": f"{version}.BootstrapTokenDiscovery",
+            "token": "string",
+            "apiServerEndpoint": "string",
+            "caCertHashes": ["string"],
+            "unsafeSkipCAVerification": "bool",
+        },
+        "file": {"@go": f"{version}.FileDiscovery", "kubeConfigPath": "string"},
+        "tlsBootstrapToken": "string",
+        **({} if beta4 else {"timeout": "duration"}),
+    }
+    join = {
+        "@go": f"{version}.JoinConfiguration",
+        "nodeRegistration": registration,
+        "caCertPath": "string",
+        "discovery": discovery,
+        "controlPlane": {"@go": f"{version}.JoinControlPlane", "localAPIEndpoint": endpoint, "certificateKey": "string"},
+        "skipPhases": ["string"],
+        "patches": patches,
+        **v4_command,
+    }
+    return {"InitConfiguration": init, "ClusterConfiguration": cluster, "JoinConfiguration": join}
+
+
+def fields(kind: object, names: str) -> dict[str, object]:
+    """Fields of one type, named in a space-separated string."""
+    return dict.fromkeys(names.split(), kind)
+
+
+def _strings(*names: str) -> dict[str, str]:
+    return dict.fromkeys(names, "string")
+
+
+LOGGING = {
+    "@go": "v1.LoggingConfiguration",
+    "format": "string",
+    "flushFrequency": "flush",
+    "verbosity": "uint32",
+    "vmodule": [{"@go": "v1.VModuleItem", "filePath": "string", "verbosity": "uint32"}],
+    "options": {
+        "@go": "v1.FormatOptions",
+        "flush": "any",
+        "text": {"@go": "v1.TextOptions", "splitStream": "bool", "infoBufferSize": "quantity"},
+        "json": {"@go": "v1.JSONOptions", "splitStream": "bool", "infoBufferSize": "quantity"},
+    },
+}
+
+KUBELET_CONFIGURATION = {
+    "@go": "v1beta1.KubeletConfiguration",
+    **fields(
+        "string",
+        (
+            "staticPodPath podLogsDir staticPodURL address tlsCertFile tlsPrivateKeyFile tlsMinVersion "
+            "imagePullCredentialsVerificationPolicy healthzBindAddress clusterDomain kubeletCgroups systemCgroups cgroupRoot "
+            "cgroupDriver cpuManagerPolicy memoryManagerPolicy topologyManagerPolicy topologyManagerScope hairpinMode podCIDR "
+            "resolvConf contentType containerLogMaxSize configMapAndSecretChangeDetectionStrategy reservedSystemCPUs "
+            "showHiddenMetricsForVersion systemReservedCgroup kubeReservedCgroup volumePluginDir providerID memoryReservationPolicy "
+            "containerRuntimeEndpoint imageServiceEndpoint"
+        ),
+    ),
+    **fields(
+        "bool",
+        (
+            "enableServer rotateCertificates serverTLSBootstrap enableDebuggingHandlers enableContentionProfiling cgroupsPerQOS "
+            "singleProcessOOMKill runOnce cpuCFSQuota serializeImagePulls mergeDefaultEvictionSettings enableControllerAttachDetach "
+            "protectKernelDefaults makeIPTablesUtilChains failSwapOn kernelMemcgNotification enableSystemLogHandler "
+            "enableSystemLogQuery enableProfilingHandler enableDebugFlagsHandler seccompDefault registerNode "
+            "localStorageCapacityIsolation failCgroupV1"
+        ),
+    ),
+    **fields(
+        "int32",
+        (
+            "port readOnlyPort registryPullQPS registryBurst eventRecordQPS eventBurst healthzPort oomScoreAdj "
+            "nodeLeaseDurationSeconds imageGCHighThresholdPercent imageGCLowThresholdPercent maxPods nodeStatusMaxImages kubeAPIQPS "
+            "kubeAPIBurst maxParallelImagePulls evictionMaxPodGracePeriod podsPerCore iptablesMasqueradeBit iptablesDropBit "
+            "containerLogMaxFiles containerLogMaxWorkers"
+        ),
+    ),
+    **fields(
+        "duration",
+        (
+            "syncFrequency fileCheckFrequency httpCheckFrequency streamingConnectionIdleTimeout nodeStatusUpdateFrequency "
+            "nodeStatusReportFrequency imageMinimumGCAge imageMaximumGCAge volumeStatsAggPeriod cpuManagerReconcilePeriod "
+            "draManagerReconcilePeriod runtimeRequestTimeout cpuCFSQuotaPeriod evictionPressureTransitionPeriod "
+            "containerLogMonitorInterval shutdownGracePeriod shutdownGracePeriodCriticalPods"
+        ),
+    ),
+    "podPidsLimit": "int64",
+    "maxOpenFiles": "int64",
+    "memoryThrottlingFactor": "float64",
+    "staticPodURLHeader": {"@map": ["string"]},
+    "tlsCipherSuites": ["string"],
+    "tlsCurvePreferences": ["int32"],
+    "preloadedImagesVerificationAllowlist": ["string"],
+    "clusterDNS": ["string"],
+    "enforceNodeAllocatable": ["string"],
+    "allowedUnsafeSysctls": ["string"],
+    **fields(
+        {"@map": "string"},
+        (
+            "cpuManagerPolicyOptions topologyManagerPolicyOptions qosReserved evictionHard evictionSoft evictionSoftGracePeriod "
+            "evictionMinimumReclaim systemReserved kubeReserved"
+        ),
+    ),
+    "featureGates": {"@map": "bool"},
+    "authentication": {
+        "@go": "v1beta1.KubeletAuthentication",
+        "x509": {"@go": "v1beta1.KubeletX509Authentication", "clientCAFile": "string"},
+        "webhook": {"@go": "v1beta1.KubeletWebhookAuthentication", "enabled": "bool", "cacheTTL": "duration"},
+        "anonymous": {"@go": "v1beta1.KubeletAnonymousAuthentication", "enabled": "bool"},
+    },
+    "authorization": {
+        "@go": "v1beta1.KubeletAuthorization",
+        "mode": "string",
+        "webhook": {"@go": "v1beta1.KubeletWebhookAuthorization", "cacheAuthorizedTTL": "duration", "cacheUnauthorizedTTL": "duration"},
+    },
+    "memorySwap": {"@go": "v1beta1.MemorySwapConfiguration", "swapBehavior": "string"},
+    "logging": LOGGING,
+    "shutdownGracePeriodByPodPriority": [{"@go": "v1beta1.ShutdownGracePeriodByPodPriority", "priority": "int32", "shutdownGracePeriodSeconds": "int64"}],
+    "crashLoopBackOff": {"@go": "v1beta1.CrashLoopBackOffConfig", "maxContainerRestartPeriod": "duration"},
+    "reservedMemory": [{"@go": "v1beta1.MemoryReservation", "numaNode": "int32", "limits": {"@map": "quantity"}}],
+    "registerWithTaints": [TAINT],
+    "tracing": {"@go": "v1.TracingConfiguration", "endpoint": "string", "samplingRatePerMillion": "int32"},
+    "userNamespaces": {"@go": "v1beta1.UserNamespaces", "idsPerPod": "int64"},
+}
+
+KUBE_PROXY_CONFIGURATION = {
+    "@go": "v1alpha1.KubeProxyConfiguration",
+    "featureGates": {"@map": "bool"},
+    "clientConnection": {
+        "@go": "v1alpha1.ClientConnectionConfiguration",
+        **_strings("kubeconfig", "acceptContentTypes", "contentType"),
+        "qps": "float32",
+        "burst": "int32",
+    },
+    "logging": LOGGING,
+    **_strings("hostnameOverride", "bindAddress", "healthzBindAddress", "metricsBindAddress", "showHiddenMetricsForVersion", "mode", "detectLocalMode"),
+    **_strings("clusterCIDR", "portRange"),
+    "bindAddressHardFail": "bool",
+    "enableProfiling": "bool",
+    "windowsRunAsService": "bool",
+    "iptables": {
+        "@go": "v1alpha1.KubeProxyIPTablesConfiguration",
+        "masqueradeBit": "int32",
+        "masqueradeAll": "bool",
+        "localhostNodePorts": "bool",
+        "snatNodeInternalIP": "bool",
+        "syncPeriod": "duration",
+        "minSyncPeriod": "duration",
+    },
+    "ipvs": {
+        "@go": "v1alpha1.KubeProxyIPVSConfiguration",
+        **dict.fromkeys(("syncPeriod", "minSyncPeriod", "tcpTimeout", "tcpFinTimeout", "udpTimeout"), "duration"),
+        "scheduler": "string",
+        "excludeCIDRs": ["string"],
+        "strictARP": "bool",
+    },
+    "nftables": {
+        "@go": "v1alpha1.KubeProxyNFTablesConfiguration",
+        "masqueradeBit": "int32",
+        "masqueradeAll": "bool",
+        "syncPeriod": "duration",
+        "minSyncPeriod": "duration",
+    },
+    "winkernel": {
+        "@go": "v1alpha1.KubeProxyWinkernelConfiguration",
+        **_strings("networkName", "sourceVip", "rootHnsEndpointName"),
+        "enableDSR": "bool",
+        "forwardHealthCheckVip": "bool",
+    },
+    "detectLocal": {"@go": "v1alpha1.DetectLocalConfiguration", **_strings("bridgeInterface", "interfaceNamePrefix")},
+    "nodePortAddresses": ["string"],
+    "oomScoreAdj": "int32",
+    "conntrack": {
+        "@go": "v1alpha1.KubeProxyConntrackConfiguration",
+        "maxPerCore": "int32",
+        "min": "int32",
+        **dict.fromkeys(("tcpEstablishedTimeout", "tcpCloseWaitTimeout", "udpTimeout", "udpStreamTimeout"), "duration"),
+        "tcpBeLiberal": "bool",
+    },
+    "configSyncPeriod": "duration",
+}
+
+KUBEADM_GROUP = "kubeadm.k8s.io"
+SCHEMAS = {
+    "kubeadm.k8s.io/v1beta3": kubeadm_kinds("v1beta3"),
+    "kubeadm.k8s.io/v1beta4": kubeadm_kinds("v1beta4"),
+    "kubelet.config.k8s.io/v1beta1": {"KubeletConfiguration": KUBELET_CONFIGURATION},
+    "kubeproxy.config.k8s.io/v1alpha1": {"KubeProxyConfiguration": KUBE_PROXY_CONFIGURATION},
+}
+# kubeadm's API versions it no longer reads, with the last kubeadm that did (its wording).
+OLD_KUBEADM_APIS = {"v1alpha1": "v1.11", "v1alpha2": "v1.12", "v1alpha3": "v1.14", "v1beta1": "v1.15", "v1beta2": "v1.22"}
+KUBEADM_SCHEME = "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"
+
+
+def go_type(spec: object) -> str:
+    if isinstance(spec, list):
+        return "[]" + go_type(spec[0])
+    if isinstance(spec, dict):
+        return spec["@go"] if "@go" in spec else "map[string]" + go_type(spec["@map"])
+    return GO_SCALARS.get(spec, spec)
+
+
+def json_kind(value: object) -> str:
+    """How Go's encoding/json names a decoded value in an UnmarshalTypeError."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "string"  # str, and the dates YAML resolves, which go-yaml leaves as strings
+
+
+class Decoder:
+    """One document through sigs.k8s.io/json's strict decoder: unknown fields are collected (strict errors,
+    with the path kubeadm prints), the first value of a wrong type is the decoding error itself. Keys are
+    visited in sorted order, as sigs.k8s.io/yaml hands kubeadm the YAML as JSON with sorted keys."""
+
+    def __init__(self) -> None:
+        self.strict: list[str] = []
+        self.error = ""
+
+    def type_error(self, value: object, spec: object, fields: list[str], struct: str, literal: bool = False) -> None:
+        if not self.error:
+            what = json_kind(value) + (f" {value}" if literal else "")
+            self.error = f"json: cannot unmarshal {what} into Go struct field {struct}.{'.'.join(fields)} of type {go_type(spec)}"
+
+    def value_error(self, message: str) -> None:
+        if not self.error:
+            self.error = message
+
+    def decode(self, value: object, spec: object, path: str, fields: list[str], struct: str) -> None:  # noqa: C901 - one case per type
+        if value is None or spec == "any":
+            return  # null leaves a Go value at its zero value
+        if isinstance(spec, dict) and "@go" in spec:
+            if not isinstance(value, dict):
+                return self.type_error(value, spec, fields, struct)
+            name = spec["@go"].rpartition(".")[2]
+            for key in sorted(value, key=str):
+                field = f"{path}.{key}" if path else str(key)
+                if str(key) in spec and key != "@go":
+                    self.decode(value[key], spec[str(key)], field, [*fields, str(key)], name)
+                elif not (not path and key in ("apiVersion", "kind")):
+                    self.strict.append(f'unknown field "{field}"')
+            return None
+        if isinstance(spec, dict):
+            if not isinstance(value, dict):
+                return self.type_error(value, spec, fields, struct)
+            for key in sorted(value, key=str):
+                self.decode(value[key], spec["@map"], f"{path}.{key}", fields, struct)
+            return None
+        if isinstance(spec, list):
+            if not isinstance(value, list):
+                return self.type_error(value, spec, fields, struct)
+            for index, item in enumerate(value):
+                self.decode(item, spec[0], f"{path}[{index}]", fields, struct)
+            return None
+        return self.scalar(value, spec, fields, struct)
+
+    def scalar(self, value: object, spec: str, fields: list[str], struct: str) -> None:
+        kind = json_kind(value)
+        if spec in ("duration", "time"):  # types with their own UnmarshalJSON, which first reads a string
+            if kind != "string":
+                return self.value_error(f"json: cannot unmarshal {kind} into Go value of type string")
+            if spec == "duration":
+                try:
+                    parse_duration(str(value), strip=False)
+                except Fail as exc:
+                    self.value_error(str(exc))
+            elif not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", str(value)):
+                self.value_error(f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse "{value}" as "2006"')
+            return None
+        if spec == "token":  # BootstrapTokenString reads the raw JSON text without its quotes
+            text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":")).replace('"', "")
+            if not TOKEN_RE.match(text):
+                self.value_error(f'the bootstrap token "{text}" was not of the form "\\\\A([a-z0-9]{{6}})\\\\.([a-z0-9]{{16}})\\\\z"')
+            return None
+        if spec in ("quantity", "flush"):
+            if kind not in ("string", "number"):
+                self.value_error("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
+            elif spec == "flush" and kind == "string":
+                try:
+                    parse_duration(str(value), strip=False)
+                except Fail as exc:
+                    self.value_error(str(exc))
+            return None
+        if spec == "string":
+            return None if kind == "string" else self.type_error(value, spec, fields, struct)
+        if spec == "bool":
+            return None if kind == "bool" else self.type_error(value, spec, fields, struct)
+        if kind != "number":
+            return self.type_error(value, spec, fields, struct)
+        if spec in INT_RANGES:
+            low, high = INT_RANGES[spec]
+            if (isinstance(value, float) and not value.is_integer()) or not low <= value <= high:
+                return self.type_error(value, spec, fields, struct, literal=True)
+        return None
+
+
+class DuplicateKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that notes repeated mapping keys, as sigs.k8s.io/yaml's strict conversion reports them."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[str] = []
+
+    def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
+        seen = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True) if key_node.tag != "tag:yaml.org,2002:merge" else None
+            if key is not None and key in seen:
+                self.duplicates.append(f'line {key_node.start_mark.line + 1}: key "{key}" already set in map')
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def split_documents(text: str) -> list[str]:
+    """The documents of a YAML stream, split at `---` lines like kubeadm's SplitYAMLDocuments."""
+    docs, current = [], []
+    for line in text.splitlines(keepends=True):
+        if re.match(r"^---\s*$", line) or line.startswith("--- "):
+            docs.append("".join(current))
+            current = [line[4:]] if line.startswith("--- ") else []
+        else:
+            current.append(line)
+    docs.append("".join(current))
+    return docs
+
+
+def gvk_text(api: str, kind: str) -> str:
+    group, _sep, version = api.rpartition("/")
+    return f'schema.GroupVersionKind{{Group:"{group}", Version:"{version}", Kind:"{kind}"}}'
+
+
+def klog_warning(message: str, where: str = "initconfiguration.go:332") -> None:
+    stamp = time.strftime("%m%d %H:%M:%S") + f".{int(time.time() * 1e6) % 1000000:06d}"
+    sys.stderr.write(f"W{stamp} {os.getpid():7d} {where}] {message}\n")
+
+
+def check_api_version(api: str, kind: str, version: str) -> None:
+    """kubeadm's validateSupportedVersion for the kubeadm version `version` (x.y.z)."""
+    group, _sep, api_version = api.rpartition("/")
+    if group != KUBEADM_GROUP:
+        return
+    minor = int(version.split(".")[1])
+    if api_version in OLD_KUBEADM_APIS:
+        raise Fail(
+            f'your configuration file uses an old API spec: "{api}" (kind: "{kind}"). Please use kubeadm {OLD_KUBEADM_APIS[api_version]} instead and run '
+            "'kubeadm config migrate --old-config old.yaml --new-config new.yaml', which will write the new, similar spec using a newer API version."
+        )
+    if api_version == "v1beta4" and minor < 28:  # not yet in kubeadm's scheme
+        raise Fail(f'no kind "{kind}" is registered for version "{api}" in scheme "{KUBEADM_SCHEME}"')
+    if api_version == "v1beta4" and minor < 31:  # in the scheme as an experimental API, which init and join refuse
+        raise Fail(f'experimental API spec: "{api}" (kind: "{kind}") is not allowed. You can use the --allow-experimental-api flag if the command supports it.')
+    if api_version == "v1beta3" and minor >= 31:
+        klog_warning(
+            f'your configuration file uses a deprecated API spec: "{api}" (kind: "{kind}"). Please use '
+            "'kubeadm config migrate --old-config old.yaml --new-config new.yaml', which will write the new, similar spec using a newer API version.",
+            "common.go:101",
+        )
+
+
+def decode_document(doc: dict, duplicates: list[str] | None = None) -> None:
+    """Decode one configuration document strictly against its kind's fields; Fail on any finding."""
+    api, kind = doc["apiVersion"], doc["kind"]
+    decoder = Decoder()
+    decoder.decode(doc, SCHEMAS[api][kind], "", [], "")
+    if decoder.error:  # a decoding error: fatal in kubeadm too
+        raise Fail(decoder.error)
+    strict = (["yaml: unmarshal errors:\n  " + "\n  ".join(duplicates)] if duplicates else []) + decoder.strict
+    if strict:  # kubeadm init/join log these as a warning and go on; the simulator refuses them
+        raise Fail(f"error unmarshaling configuration {gvk_text(api, kind)}: strict decoding error: {', '.join(strict)}")
+
+
+INIT_KINDS = ("InitConfiguration", "ClusterConfiguration", "KubeletConfiguration", "KubeProxyConfiguration")
+
+
+def load_config(path: str, wanted: tuple[str, ...] = INIT_KINDS, version: str = "") -> dict[str, dict]:
+    """Read a kubeadm --config file as kubeadm does, but strictly: the documents of the `wanted` kinds
+    are checked for their API version (for the kubeadm version `version`, default this simulator's),
+    unknown or repeated fields and values of the wrong type. Returns the documents by kind."""
+    version = version or VERSION
     try:
-        docs = [d for d in yaml.safe_load_all(read(path)) if d]
-    except (OSError, yaml.YAMLError) as exc:
-        raise Fail(f"unable to read config from {path!r} : {exc}") from exc
-    found = {}
-    for doc in docs:
-        kind, api = doc.get("kind"), doc.get("apiVersion")
-        if kind not in KNOWN_KINDS:
-            raise Fail(f'no kind "{kind}" is registered for version "{api}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"')
-        if api not in KNOWN_KINDS[kind]:
+        text = read(path)
+    except OSError as exc:
+        raise Fail(f'unable to read config from "{path}" : {exc}') from exc
+    found: dict[str, tuple[dict, list[str]]] = {}
+    for chunk in split_documents(text):
+        loader = DuplicateKeyLoader(chunk)
+        try:
+            doc = loader.get_single_data()
+        except yaml.YAMLError as exc:
+            raise Fail(f"error converting YAML to JSON: {exc}") from exc
+        finally:
+            loader.dispose()
+        if doc is None:
+            continue
+        if not isinstance(doc, dict):
+            raise Fail(
+                f"couldn't get version/kind; json parse error: json: cannot unmarshal {json_kind(doc)} into Go value of type "
+                'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+            )
+        api, kind = str(doc.get("apiVersion") or ""), str(doc.get("kind") or "")
+        group, _sep, api_version = api.rpartition("/")
+        if not (group and api_version and kind):
+            raise Fail(
+                f"invalid configuration for GroupVersionKind {{Group:{group} Version:{api_version} Kind:{kind}}}: "
+                "kind and apiVersion is mandatory information that must be specified"
+            )
+        if kind in found:
+            raise Fail(f'invalid configuration: kind "{kind}" is specified twice in YAML file')
+        found[kind] = (doc, loader.duplicates)
+    result = {}
+    joining = "JoinConfiguration" in wanted
+    for kind, (doc, duplicates) in sorted(found.items(), key=lambda item: f"{item[1][0]['apiVersion']}, Kind={item[0]}"):
+        api = doc["apiVersion"]
+        if joining and kind not in wanted:
+            continue  # kubeadm join reads its JoinConfiguration and nothing else
+        check_api_version(api, kind, version)
+        if kind not in wanted:
+            klog_warning(f"[config] WARNING: Ignored YAML document with GroupVersionKind {api}, Kind={kind}")
+            continue
+        if kind not in SCHEMAS.get(api, {}):
+            if api.startswith(KUBEADM_GROUP + "/"):
+                raise Fail(f'no kind "{kind}" is registered for version "{api}" in scheme "{KUBEADM_SCHEME}"')
             raise Fail(f'no kind "{kind}" is registered for version "{api}"')
-        found[kind] = doc
-    return found
+        decode_document(doc, duplicates)
+        result[kind] = doc
+    if joining and "JoinConfiguration" not in result:
+        raise Fail("no JoinConfiguration found in the supplied config")
+    return result
+
+
+# --- kubeadm ------------------------------------------------------------------------------------
 
 
 def check_cidr(value: str, field: str) -> None:
@@ -979,6 +1616,8 @@ def kubeadm_init(args: list[str], flags: dict[str, str]) -> int:
             "objects": {},
             "control_planes": [name],
             "skip_phases": skip,
+            "pod_subnet": pod_cidr,
+            "cidr_next": 0,
             "cluster_info": cluster_info,
             "kubelet_config": kubelet_cfg,
             "cluster_config": {**cluster, "kubernetesVersion": f"v{version}", "imageRepository": repo, "controlPlaneEndpoint": cp_endpoint, "server": server},
@@ -990,7 +1629,8 @@ def kubeadm_init(args: list[str], flags: dict[str, str]) -> int:
     restart_kubelet()
     print('[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "/etc/kubernetes/manifests"')
     admin = Client.from_kubeconfig(os.path.join(K8S, "admin.conf"))
-    wait_until("[api-check] The API server is not healthy", lambda: admin.call("GET", "/healthz", timeout=2)[0] == 200)
+    api_timeout = (init.get("timeouts") or {}).get("controlPlaneComponentHealthCheck") or (cluster.get("apiServer") or {}).get("timeoutForControlPlane")
+    wait_until("[api-check] The API server is not healthy", lambda: admin.call("GET", "/healthz", timeout=2)[0] == 200, parse_duration(api_timeout or "4m0s"))
     print("[api-check] The API server is healthy")
     if "upload-certs" in flags and flags.get("upload-certs", "true") != "false":
         upload_certs(admin, flags.get("certificate-key") or secrets.token_hex(32))
@@ -1067,7 +1707,7 @@ def kubeadm_token(args: list[str], flags: dict[str, str]) -> int:
 
 
 def kubeadm_join(args: list[str], flags: dict[str, str]) -> int:
-    docs = load_config(p(flags["config"])) if "config" in flags else {}
+    docs = load_config(p(flags["config"]), ("JoinConfiguration",)) if "config" in flags else {}
     join = docs.get("JoinConfiguration", {})
     discovery = join.get("discovery") or {}
     bt = discovery.get("bootstrapToken") or {}
@@ -1176,6 +1816,7 @@ def kubeadm_join(args: list[str], flags: dict[str, str]) -> int:
     wait_until(
         "error execution phase kubelet-start: timed out waiting for the node to register",
         lambda: node_client.call("GET", f"/api/v1/nodes/{name}", timeout=2)[0] == 200,
+        parse_duration((join.get("timeouts") or {}).get("tlsBootstrap") or "5m0s"),
     )
     print(
         "\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n"
