@@ -1,0 +1,128 @@
+"""The roles' kubeadm config templates, rendered by Ansible's own templating, pass kube-sim's strict loader.
+
+Each template is rendered with its role's defaults and vars (templated lazily, as in a play), for a
+Kubernetes 1.30 (kubeadm v1beta3) and a 1.31 (v1beta4) version, and read back by the simulator's
+`load_config` as kubeadm of that version would read it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import SIM_PY
+
+templating = pytest.importorskip("ansible.template")
+from ansible.parsing.dataloader import DataLoader  # noqa: E402 - after the skip
+
+REPO = Path(__file__).resolve().parents[3]
+JOIN_DATA = {
+    "api_server_endpoint": "192.0.2.10:6443",
+    "token": "abcdef.0123456789abcdef",
+    "ca_cert_hash": "sha256:" + "0" * 64,
+    "certificate_key": "1" * 64,
+}
+VERSIONS = {"1.30.5": "v1beta3", "1.31.2": "v1beta4"}
+# Beyond the defaults: every optional branch of the templates, with values the roles document.
+FULL = {
+    "control_plane_endpoint": "lb.example:6443",
+    "control_plane_advertise_address": "192.0.2.10",
+    "control_plane_cert_sans": ["lb.example", "192.0.2.10"],
+    "control_plane_skip_phases": ["addon/kube-proxy"],
+    "control_plane_ignore_preflight_errors": ["SystemVerification"],
+    "control_plane_kubelet_config": {"failSwapOn": False, "maxPods": 200, "evictionHard": {"memory.available": "200Mi"}},
+    "control_plane_kube_proxy_config": {"conntrack": {"maxPerCore": 0}, "mode": "ipvs"},
+    "worker_ignore_preflight_errors": ["SystemVerification"],
+    "worker_kubelet_extra_args": {"node-ip": "192.0.2.21", "max-pods": "200"},
+    "worker_discovery_timeout": "2m0s",
+}
+
+
+@pytest.fixture(scope="module")
+def kube_sim():
+    spec = importlib.util.spec_from_file_location("kube_sim_templates_under_test", SIM_PY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def trusted(value: object) -> object:
+    """Role files' strings are templates to Ansible; mark them so, as its loader does."""
+    if isinstance(value, str):
+        return templating.trust_as_template(value)
+    if isinstance(value, dict):
+        return {k: trusted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [trusted(v) for v in value]
+    return value
+
+
+def render(role: str, template: str, version: str, extra: dict) -> str:
+    variables: dict = {}
+    for part in ("defaults", "vars"):
+        variables.update(yaml.safe_load((REPO / "roles" / role / part / "main.yml").read_text()) or {})
+    variables = trusted(variables)
+    variables.update(
+        inventory_hostname="node1",
+        ansible_managed="Ansible managed: do not edit",
+        kube_packages_version=version,
+        __control_plane_join_data=JOIN_DATA,
+        __worker_join_data=JOIN_DATA,
+        **extra,
+    )
+    templar = templating.Templar(loader=DataLoader(), variables=variables)
+    source = (REPO / "roles" / role / "templates" / template).read_text()
+    return templar.template(templating.trust_as_template(source))
+
+
+def load(kube_sim, tmp_path: Path, text: str, version: str, join: bool) -> dict:
+    path = tmp_path / "kubeadm.yaml"
+    path.write_text(text)
+    return kube_sim.load_config(str(path), ("JoinConfiguration",) if join else kube_sim.INIT_KINDS, version)
+
+
+@pytest.mark.parametrize("variant", ["defaults", "full"])
+@pytest.mark.parametrize("version", sorted(VERSIONS))
+def test_control_plane_init_config_passes_strict_decoding(kube_sim, tmp_path, version, variant):
+    text = render("control_plane", "kubeadm-config.yaml.j2", version, FULL if variant == "full" else {})
+    docs = load(kube_sim, tmp_path, text, version, join=False)
+    assert sorted(docs) == ["ClusterConfiguration", "InitConfiguration", "KubeProxyConfiguration", "KubeletConfiguration"]
+    assert {docs[k]["apiVersion"] for k in ("InitConfiguration", "ClusterConfiguration")} == {f"kubeadm.k8s.io/{VERSIONS[version]}"}
+    assert docs["ClusterConfiguration"]["kubernetesVersion"] == f"v{version}"
+    if variant == "full":
+        assert docs["KubeProxyConfiguration"]["conntrack"] == {"maxPerCore": 0}
+        assert docs["InitConfiguration"]["skipPhases"] == ["addon/kube-proxy"]
+
+
+@pytest.mark.parametrize("variant", ["defaults", "full"])
+@pytest.mark.parametrize("version", sorted(VERSIONS))
+def test_control_plane_join_config_passes_strict_decoding(kube_sim, tmp_path, version, variant):
+    text = render("control_plane", "kubeadm-join.yaml.j2", version, FULL if variant == "full" else {})
+    join = load(kube_sim, tmp_path, text, version, join=True)["JoinConfiguration"]
+    assert join["apiVersion"] == f"kubeadm.k8s.io/{VERSIONS[version]}"
+    assert join["controlPlane"]["certificateKey"] == JOIN_DATA["certificate_key"]
+
+
+@pytest.mark.parametrize("variant", ["defaults", "full"])
+@pytest.mark.parametrize("version", sorted(VERSIONS))
+def test_worker_join_config_passes_strict_decoding(kube_sim, tmp_path, version, variant):
+    text = render("worker", "kubeadm-join.yaml.j2", version, FULL if variant == "full" else {})
+    join = load(kube_sim, tmp_path, text, version, join=True)["JoinConfiguration"]
+    timeout = "2m0s" if variant == "full" else "5m0s"
+    if VERSIONS[version] == "v1beta3":
+        assert join["discovery"]["timeout"] == timeout
+    else:
+        assert join["timeouts"]["discovery"] == timeout
+    if variant == "full":
+        args = join["nodeRegistration"]["kubeletExtraArgs"]
+        expected = {"node-ip": "192.0.2.21", "max-pods": "200"}
+        assert args == (expected if VERSIONS[version] == "v1beta3" else [{"name": k, "value": v} for k, v in expected.items()])
+
+
+@pytest.mark.xfail(reason="worker_kubelet_extra_args values are rendered as given: a number is refused by kubeadm (string expected)", strict=False)
+@pytest.mark.parametrize("version", sorted(VERSIONS))
+def test_worker_kubelet_extra_args_given_as_numbers(kube_sim, tmp_path, version):
+    text = render("worker", "kubeadm-join.yaml.j2", version, {"worker_kubelet_extra_args": {"max-pods": 200}})
+    load(kube_sim, tmp_path, text, version, join=True)
