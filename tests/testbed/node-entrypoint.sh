@@ -23,6 +23,28 @@ if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
     mkdir -p "$root$path"
     mount --bind "$root" "$root$path"
   done < /proc/self/cgroup
+
+  # Docker makes a cgroup for the container only in the hierarchies the host has mounted; the
+  # others (perf_event, hugetlb, net_cls,net_prio here) are mounted by systemd inside each node
+  # and would be one cgroup shared by every node container, each kubelet seeing the others'
+  # pods there. Mount them here (grouped as systemd groups them), give the container its own
+  # cgroup in each, and bind it over the root the same way.
+  own=$(sed -n 's/^[0-9]*:cpu[^:]*:\(\/.\+\)$/\1/p' /proc/self/cgroup | head -n 1)
+  if [ -n "$own" ]; then
+    mount -o remount,rw /sys/fs/cgroup
+    for controllers in $(awk '$4 == 1 { print $1 }' /proc/cgroups | sed 's/^net_prio$//; s/^net_cls$/net_cls,net_prio/'); do
+      root="/sys/fs/cgroup/$controllers"
+      if grep -q "^[0-9]*:$controllers:/.\+" /proc/self/cgroup; then continue; fi
+      mkdir -p "$root"
+      mountpoint -q "$root" || mount -t cgroup -o "$controllers" cgroup "$root"
+      mkdir -p "$root$own"
+      echo $$ > "$root$own/cgroup.procs"
+      mount --bind "$root$own" "$root"
+      mkdir -p "$root$own"
+      mount --bind "$root" "$root$own"
+    done
+    mount -o remount,ro /sys/fs/cgroup
+  fi
 fi
 
 # The kubelet writes these host-global sysctls when it can; /proc/sys is read-only here, so
