@@ -693,36 +693,48 @@ def ip_command(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
 
 
-def ensure_pod_bridge(cidrs: list[str]) -> dict:
-    """What the CNI bridge plugin does for the first pod on the node's pod network: a `cni0` bridge holding
+def cni_bridge_name() -> str:
+    """The bridge the node's CNI config names (in its first config file, the one containerd uses), else cni0."""
+    files = sorted(f for f in os.listdir(CNI_DIR) if f.endswith((".conf", ".conflist"))) if os.path.isdir(CNI_DIR) else []
+    for name in files[:1]:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            conf = json.loads(read(os.path.join(CNI_DIR, name)))
+            for plugin in conf.get("plugins") or [conf]:
+                if plugin.get("type") == "bridge" and plugin.get("bridge"):
+                    return str(plugin["bridge"])
+    return POD_BRIDGE
+
+
+def ensure_pod_bridge(cidrs: list[str], bridge: str = POD_BRIDGE) -> dict:
+    """What the CNI bridge plugin does for the first pod on the node's pod network: a bridge (`cni0`) holding
     the first address of each of the node's pod CIDRs (a dummy link where bridges cannot be made). Under
     KUBE_SIM_ROOT, or without `ip` or the permission (CAP_NET_ADMIN), it is only recorded, with real=False.
     An address already there from another pod CIDR is kept and reported, as the bridge plugin does."""
-    record: dict = {"name": POD_BRIDGE, "addresses": [pod_gateway(c) for c in cidrs], "podCIDRs": cidrs, "real": False}
+    record: dict = {"name": bridge, "addresses": [pod_gateway(c) for c in cidrs], "podCIDRs": cidrs, "real": False}
     if ROOT or shutil.which("ip") is None:
         record["note"] = "recorded only: " + ("the tools run under KUBE_SIM_ROOT" if ROOT else "no ip command")
         return record
-    if ip_command("link", "show", "dev", POD_BRIDGE).returncode != 0:
+    if ip_command("link", "show", "dev", bridge).returncode != 0:
         for link_type in ("bridge", "dummy"):
-            made = ip_command("link", "add", POD_BRIDGE, "type", link_type)
+            made = ip_command("link", "add", bridge, "type", link_type)
             if made.returncode == 0:
                 break
         else:
-            record["note"] = f"recorded only: ip link add {POD_BRIDGE}: {made.stderr.strip()}"
+            record["note"] = f"recorded only: ip link add {bridge}: {made.stderr.strip()}"
             return record
-    details = ip_command("-d", "-o", "link", "show", "dev", POD_BRIDGE).stdout
+    details = ip_command("-d", "-o", "link", "show", "dev", bridge).stdout
     record["type"] = "bridge" if " bridge " in details else "dummy" if " dummy " in details else "other"
-    present = [ipaddress.ip_interface(a) for a in re.findall(r"\binet6?\s+(\S+)", ip_command("-o", "addr", "show", "dev", POD_BRIDGE).stdout)]
+    present = [ipaddress.ip_interface(a) for a in re.findall(r"\binet6?\s+(\S+)", ip_command("-o", "addr", "show", "dev", bridge).stdout)]
     for address in record["addresses"]:
         wanted = ipaddress.ip_interface(address)
         others = [a for a in present if a.version == wanted.version and not a.is_link_local and a != wanted]
         if others:
-            record["error"] = f'failed to set bridge addr: "{POD_BRIDGE}" already has an IP address different from {address}'
+            record["error"] = f'failed to set bridge addr: "{bridge}" already has an IP address different from {address}'
         elif wanted not in present:
-            added = ip_command("addr", "add", address, "dev", POD_BRIDGE)
+            added = ip_command("addr", "add", address, "dev", bridge)
             if added.returncode != 0:
                 record["note"] = f"ip addr add {address}: {added.stderr.strip()}"
-    ip_command("link", "set", POD_BRIDGE, "up")
+    ip_command("link", "set", bridge, "up")
     record["real"] = True
     return record
 
@@ -802,7 +814,7 @@ def kubelet(args: list[str]) -> int:
                 cni_daemonsets = run_cni_installers(client)
                 cidrs = ((body.get("spec") or {}).get("podCIDRs") or []) if status == 200 and isinstance(body, dict) else []
                 if cidrs and cni_ready() and (pod_network or {}).get("podCIDRs") != cidrs and on_pod_network(client, name, cni_daemonsets):
-                    pod_network = ensure_pod_bridge(cidrs)
+                    pod_network = ensure_pod_bridge(cidrs, cni_bridge_name())
             except (OSError, ssl.SSLError, Fail, ValueError) as exc:
                 sys.stderr.write(f"kubelet: cannot post node status: {exc}\n")
         time.sleep(HEARTBEAT)

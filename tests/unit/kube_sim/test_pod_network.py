@@ -117,6 +117,16 @@ def test_the_gateway_is_the_first_address_of_the_pod_cidr(kube_sim):
     assert kube_sim.pod_gateway("fd00:10:244:1::/64") == "fd00:10:244:1::1/64"
 
 
+def test_the_bridge_is_the_one_the_cni_config_names(kube_sim, tmp_path, monkeypatch):
+    monkeypatch.setattr(kube_sim, "CNI_DIR", str(tmp_path))
+    assert kube_sim.cni_bridge_name() == "cni0"  # no config yet
+    (tmp_path / "10-simnet.conflist").write_text(json.dumps({"plugins": [{"type": "simnet"}, {"type": "portmap"}]}))
+    assert kube_sim.cni_bridge_name() == "cni0"
+    bridge = {"cniVersion": "1.0.0", "name": "pods", "plugins": [{"type": "bridge", "bridge": "kbr0", "isGateway": True}, {"type": "portmap"}]}
+    (tmp_path / "05-bridge.conflist").write_text(json.dumps(bridge))  # the first file is the one in use
+    assert kube_sim.cni_bridge_name() == "kbr0"
+
+
 def test_under_a_test_root_the_bridge_is_only_recorded(kube_sim, monkeypatch):
     monkeypatch.setattr(kube_sim, "ROOT", "/somewhere")
     record = kube_sim.ensure_pod_bridge(["10.244.1.0/24"])
