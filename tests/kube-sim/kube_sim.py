@@ -353,43 +353,140 @@ def node_object(name: str, node: dict, control_planes: list[str]) -> dict:
     }
 
 
-def pod(name: str, namespace: str, node: str, phase: str, reason: str = "", host_network: bool = False, owner: str = "") -> dict:
-    status = {"phase": phase}
-    if reason:
-        status["containerStatuses"] = [{"name": name.split("-")[0], "ready": False, "state": {"waiting": {"reason": reason}}}]
-    metadata = {"name": name, "namespace": namespace}
-    if owner:
-        kind, _sep, owner_name = owner.partition("/")
-        metadata["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": kind, "name": owner_name, "controller": True}]
-    spec = {"nodeName": node, **({"hostNetwork": True} if host_network else {})}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec, "status": status}
+# Generated pod name suffixes use this alphabet (k8s.io/apimachinery/pkg/util/rand): no vowels, no 0, 1, 3.
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+COREDNS_TAGS = {28: "v1.10.1", 29: "v1.11.1", 30: "v1.11.1", 31: "v1.11.3"}
 
 
-def pods(state: dict) -> list[dict]:
+def name_suffix(seed: str, length: int = 5) -> str:
+    return "".join(NAME_ALPHABET[b % len(NAME_ALPHABET)] for b in hashlib.sha256(seed.encode()).digest()[:length])
+
+
+def minor_version(version: str) -> int:
+    with contextlib.suppress(IndexError, ValueError):
+        return int(version.lstrip("v").split(".")[1])
+    return 0
+
+
+def pod_status(mode: str, containers: list[tuple[str, str]], since: float, message: str = "") -> dict:
+    """A pod's status as the kubelet, the scheduler and the node lifecycle controller leave it. mode:
+    "running"      started, every container ready;
+    "node-lost"    its node stopped posting status: the node lifecycle controller set Ready to False
+                   (no reason), the rest is the kubelet's last report (phase Running, containers ready);
+    "creating"     scheduled, the sandbox cannot start yet (no pod network): containers waiting in
+                   ContainerCreating, Ready and ContainersReady False with reason ContainersNotReady;
+    "unschedulable"  Pending, only PodScheduled False (reason Unschedulable, the scheduler's message)."""
+    ts = rfc3339(since)
+
+    def cond(kind: str, ok: bool, reason: str = "", text: str = "") -> dict:
+        c = {"type": kind, "status": "True" if ok else "False", "lastProbeTime": None, "lastTransitionTime": ts}
+        return {**c, **({"reason": reason} if reason else {}), **({"message": text} if text else {})}
+
+    if mode == "unschedulable":
+        return {"phase": "Pending", "conditions": [cond("PodScheduled", False, "Unschedulable", message)], "qosClass": "Burstable"}
+    started = mode in ("running", "node-lost")
+    unready = () if started else ("ContainersNotReady", f"containers with unready status: [{' '.join(c for c, _image in containers)}]")
+    conditions = [cond("PodReadyToStartContainers", started)] if minor_version(VERSION) >= 29 else []  # beta, on by default from 1.29
+    conditions += [
+        cond("Initialized", True),
+        cond("Ready", mode == "running", *unready),
+        cond("ContainersReady", started, *unready),
+        cond("PodScheduled", True),
+    ]
+    statuses = [
+        {
+            "name": name,
+            "image": image,
+            "imageID": "",
+            "ready": started,
+            "restartCount": 0,
+            "started": started,
+            "lastState": {},
+            "state": {"running": {"startedAt": ts}} if started else {"waiting": {"reason": "ContainerCreating"}},
+        }
+        for name, image in containers
+    ]
+    return {"phase": "Running" if started else "Pending", "conditions": conditions, "containerStatuses": statuses, "qosClass": "Burstable", "startTime": ts}
+
+
+def pod(spec: dict, mode: str, since: float, owner: str = "", labels: dict | None = None, message: str = "") -> dict:
+    """spec: name, namespace, node ('' when unscheduled), containers [(name, image)], hostNetwork."""
+    name = spec["name"]
+    metadata = {"name": name, "namespace": spec["namespace"], "creationTimestamp": rfc3339(since), **({"labels": labels} if labels else {})}
+    kind, _sep, owner_name = owner.partition("/")
+    if kind == "Node":  # a mirror pod: its kubelet makes the Node its owner, so it goes with the Node
+        metadata["annotations"] = {"kubernetes.io/config.mirror": name_suffix(name, 32), "kubernetes.io/config.source": "file"}
+        metadata["ownerReferences"] = [{"apiVersion": "v1", "kind": "Node", "name": owner_name}]
+    elif owner:
+        metadata["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": kind, "name": owner_name, "controller": True, "blockOwnerDeletion": True}]
+    pod_spec = {
+        **({"nodeName": spec["node"]} if spec["node"] else {}),
+        **({"hostNetwork": True} if spec.get("hostNetwork") else {}),
+        "containers": [{"name": c, "image": image} for c, image in spec["containers"]],
+    }
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": pod_spec, "status": pod_status(mode, spec["containers"], since, message)}
+
+
+def pods(state: dict) -> list[dict]:  # noqa: C901 - one branch per kind of pod
+    """The pods of a kubeadm cluster, from the nodes' heartbeats and the applied objects (no containers run).
+    On a node that posts its status a pod runs and is Ready: host-network pods (static pods, kube-proxy) at
+    once, the others once the node has a pod network. On a node that stopped posting it stays Running, not
+    Ready. Static pods appear once their kubelet registered its Node and go with it; kube-proxy, a pod per
+    Node, unless kubeadm skipped addon/kube-proxy; CoreDNS, two replicas, on the first Ready node."""
+    cluster = state.get("cluster_config") or {}
+    repo = cluster.get("imageRepository") or "registry.k8s.io"
+    version = (cluster.get("kubernetesVersion") or f"v{VERSION}").lstrip("v")
+    skip = set(state["skip_phases"])
+    nodes = state["nodes"]
+
+    def mode(node: str, host_network: bool) -> str:
+        status, _reason, message = node_ready(nodes[node])
+        if status == "Unknown":
+            return "node-lost"
+        return "creating" if not host_network and status != "True" and "NetworkPluginNotReady" in message else "running"
+
+    def since(node: str) -> float:
+        return nodes[node].get("created", now())
+
     result = []
-    fresh = {n for n, node in state["nodes"].items() if node_ready(node)[0] != "Unknown"}
-    ready = {n for n, node in state["nodes"].items() if node_ready(node)[0] == "True"}
     for cp in state["control_planes"]:
+        if cp not in nodes:
+            continue
         for component in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"):
-            result.append(pod(f"{component}-{cp}", "kube-system", cp, "Running" if cp in fresh else "Pending", host_network=True))
-    if "addon/coredns" not in state["skip_phases"] and "addon" not in state["skip_phases"]:
+            image = f"{repo}/etcd:3.5.12-0" if component == "etcd" else f"{repo}/{component}:v{version}"
+            spec = {"name": f"{component}-{cp}", "namespace": "kube-system", "node": cp, "containers": [(component, image)], "hostNetwork": True}
+            result.append(pod(spec, mode(cp, True), since(cp), f"Node/{cp}", {"component": component, "tier": "control-plane"}))
+    if "addon/coredns" not in skip and "addon" not in skip:
+        ready = sorted(n for n in nodes if node_ready(nodes[n])[0] == "True")
+        coredns = "coredns/coredns" if repo == "registry.k8s.io" else "coredns"
+        image = f"{repo}/{coredns}:{COREDNS_TAGS.get(minor_version(version), 'v1.11.1')}"
+        total = len(nodes)
+        unschedulable = (
+            f"0/{total} nodes are available: {total} node(s) had untolerated taint {{node.kubernetes.io/not-ready: }}. "
+            f"preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling."
+            if total
+            else "no nodes available to schedule pods"
+        )
         for suffix in ("7db6d8ff4d-4x2lp", "7db6d8ff4d-9zq7m"):
-            node = sorted(ready)[0] if ready else ""
-            result.append(pod(f"coredns-{suffix}", "kube-system", node, "Running" if ready else "Pending", owner="ReplicaSet/coredns-7db6d8ff4d"))
-    for n in sorted(state["nodes"]):
-        digest = hashlib.sha256(n.encode()).hexdigest()[:5]
-        if "addon/kube-proxy" not in state["skip_phases"] and "addon" not in state["skip_phases"]:
-            result.append(
-                pod(f"kube-proxy-{digest}", "kube-system", n, "Running" if n in fresh else "Pending", host_network=True, owner="DaemonSet/kube-proxy")
-            )
-        for obj in state["objects"].values():
-            if obj.get("kind") == "DaemonSet":
-                meta = obj.get("metadata", {})
-                host_network = bool((((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("hostNetwork"))
-                phase = "Running" if n in fresh else "Pending"
-                result.append(
-                    pod(f"{meta.get('name')}-{digest}", meta.get("namespace", "default"), n, phase, "", host_network, f"DaemonSet/{meta.get('name')}")
-                )
+            spec = {"name": f"coredns-{suffix}", "namespace": "kube-system", "node": ready[0] if ready else "", "containers": [("coredns", image)]}
+            labels = {"k8s-app": "kube-dns", "pod-template-hash": "7db6d8ff4d"}
+            created = since(ready[0]) if ready else min((since(n) for n in nodes), default=now())
+            result.append(pod(spec, mode(ready[0], False) if ready else "unschedulable", created, "ReplicaSet/coredns-7db6d8ff4d", labels, unschedulable))
+    daemonsets = []
+    if "addon/kube-proxy" not in skip and "addon" not in skip:
+        daemonsets.append(("kube-system", "kube-proxy", True, [("kube-proxy", f"{repo}/kube-proxy:v{version}")], {"k8s-app": "kube-proxy"}))
+    for obj in state["objects"].values():
+        if obj.get("kind") == "DaemonSet":
+            meta = obj.get("metadata") or {}
+            template = (obj.get("spec") or {}).get("template") or {}
+            tspec = template.get("spec") or {}
+            containers = [(c.get("name", ""), c.get("image", "")) for c in tspec.get("containers") or []] or [(meta.get("name"), "")]
+            labels = (template.get("metadata") or {}).get("labels") or {}
+            daemonsets.append((meta.get("namespace", "default"), meta.get("name"), bool(tspec.get("hostNetwork")), containers, labels))
+    for n in sorted(nodes):
+        for namespace, ds, host_network, containers, labels in daemonsets:
+            spec = {"name": f"{ds}-{name_suffix(f'{ds}/{n}')}", "namespace": namespace, "node": n, "containers": containers, "hostNetwork": host_network}
+            result.append(pod(spec, mode(n, host_network), since(n), f"DaemonSet/{ds}", {**labels, "pod-template-generation": "1"}))
     return result
 
 
@@ -566,7 +663,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 return self.deny(404, f'nodes "{name}" not found')
             selector = re.search(r"fieldSelector=spec\.nodeName(?:%3D|=)([^&]+)", self.path)
             if path == "/api/v1/pods" and method == "GET" and selector and (admin or node_user == selector.group(1)):
-                items = [x for x in pods(state) if x["spec"]["nodeName"] == selector.group(1)]
+                items = [x for x in pods(state) if x["spec"].get("nodeName") == selector.group(1)]
                 return self.reply(200, {"apiVersion": "v1", "kind": "PodList", "items": items})
             if path == "/apis/apps/v1/daemonsets" and method == "GET" and (admin or node_user):
                 items = [o for o in state["objects"].values() if o.get("kind") == "DaemonSet"]
@@ -1996,8 +2093,11 @@ def kubectl(args: list[str]) -> int:
         else:
             print(f"{'NAMESPACE':<14}{'NAME':<44}{'READY':<7}STATUS")
             for item in data["items"]:
-                running = item["status"]["phase"] == "Running"
-                print(f"{item['metadata']['namespace']:<14}{item['metadata']['name']:<44}{'1/1' if running else '0/1':<7}{item['status']['phase']}")
+                containers = item["status"].get("containerStatuses") or []
+                ready = f"{sum(1 for c in containers if c.get('ready'))}/{len(item['spec'].get('containers') or containers)}"
+                waiting = [c["state"]["waiting"].get("reason", "") for c in containers if "waiting" in c.get("state", {})]
+                status = next((r for r in waiting if r), item["status"]["phase"])
+                print(f"{item['metadata']['namespace']:<14}{item['metadata']['name']:<44}{ready:<7}{status}")
         return 0
     if words[:1] == ["cluster-info"]:
         print(f"Kubernetes control plane is running at {client.server}")

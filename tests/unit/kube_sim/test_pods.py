@@ -1,0 +1,240 @@
+"""kube-sim's pods as the verify role reads them: conditions, container statuses, owners (tests run in file order).
+
+The verify role's own expressions (roles/verify/vars/main.yml) are evaluated by ansible-playbook on
+`kubectl get nodes|pods -o json` of a simulated cluster, as its poll tasks register them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import SIM_PY, TESTS, wait_for
+
+REPO = TESTS.parent
+VERIFY = REPO / "roles" / "verify"
+PLAYBOOK = REPO / ".venv" / "bin" / "ansible-playbook"
+CP_COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
+KUBE_PROXY = re.compile(r"^kube-proxy-[bcdfghjklmnpqrstvwxz2456789]{5}$")
+# What the verify role computes; the play writes them out as JSON.
+VERIFY_RESULTS = (
+    "__verify_missing_nodes",
+    "__verify_not_ready_nodes",
+    "__verify_cp_pods_waiting",
+    "__verify_cp_pods_details",
+    "__verify_kube_proxy_waiting",
+    "__verify_kube_proxy_details",
+    "__verify_addon_problems",
+    "__verify_pods_not_ready",
+)
+
+
+def load_sim():
+    spec = importlib.util.spec_from_file_location("kube_sim_module", SIM_PY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def get(cluster, *args: str) -> dict:
+    result = cluster.kubectl("get", *args, "-o", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def conditions(pod: dict) -> dict[str, str]:
+    return {c["type"]: c["status"] for c in pod["status"].get("conditions", [])}
+
+
+class Unsafe(str):
+    """Registered command output: Ansible must not template it."""
+
+
+yaml.SafeDumper.add_representer(Unsafe, lambda dumper, data: dumper.represent_scalar("!unsafe", str(data)))
+
+
+def run_verify(tmp_path: Path, cases: dict[str, dict]) -> dict[str, dict]:
+    """One play per case: the verify role's defaults and vars, then the case (its registered polls
+    __verify_nodes and __verify_pods, the expected nodes); writes the role's computed lists."""
+    plays = []
+    for name, case in cases.items():
+        case_file = tmp_path / f"{name}.yml"
+        registered = {
+            "__verify_nodes": {"rc": 0, "stdout": Unsafe(json.dumps(case["nodes"])), "stderr": ""},
+            "__verify_pods": {"rc": 0, "stdout": Unsafe(json.dumps(case["pods"])), "stderr": ""},
+            "verify_expected_nodes": case["expected"],
+            "verify_control_plane_nodes": case["control_planes"],
+            **case.get("vars", {}),
+        }
+        case_file.write_text(yaml.safe_dump(registered))
+        result = "{{ {" + ", ".join(f"'{v}': {v}" for v in VERIFY_RESULTS) + "} }}"
+        plays.append(
+            {
+                "name": name,
+                "hosts": "localhost",
+                "connection": "local",
+                "gather_facts": False,
+                "vars_files": [str(VERIFY / "defaults" / "main.yml"), str(VERIFY / "vars" / "main.yml"), str(case_file)],
+                "tasks": [{"ansible.builtin.debug": {"msg": result}}],
+            }
+        )
+    playbook = tmp_path / "verify.yml"
+    playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
+    config = tmp_path / "ansible.cfg"  # not the checkout's: only the JSON report on stdout
+    config.write_text("[defaults]\nstdout_callback = ansible.builtin.json\nlocalhost_warning = false\nretry_files_enabled = false\n")
+    env = {**os.environ, "ANSIBLE_CONFIG": str(config)}
+    done = subprocess.run([str(PLAYBOOK), "-i", "localhost,", str(playbook)], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    return {play["play"]["name"]: play["tasks"][0]["hosts"]["localhost"]["msg"] for play in report["plays"]}
+
+
+def test_host_network_pods_are_ready_before_the_pod_network(cluster):
+    pods = {p["metadata"]["name"]: p for p in get(cluster, "pods", "-A")["items"]}
+    for cp_pod in (f"{c}-sim-cp" for c in CP_COMPONENTS):
+        pod = wait_for(lambda name=cp_pod: {p["metadata"]["name"]: p for p in get(cluster, "pods", "-A")["items"]}.get(name))
+        assert pod, sorted(pods)
+        assert pod["spec"]["nodeName"] == "sim-cp"
+        assert pod["metadata"]["ownerReferences"] == [{"apiVersion": "v1", "kind": "Node", "name": "sim-cp"}]
+        assert pod["status"]["phase"] == "Running"
+        assert conditions(pod) == {
+            "PodReadyToStartContainers": "True",
+            "Initialized": "True",
+            "Ready": "True",
+            "ContainersReady": "True",
+            "PodScheduled": "True",
+        }
+        [container] = pod["status"]["containerStatuses"]
+        assert container["ready"] is True
+        assert "running" in container["state"]
+
+    proxies = [p for name, p in pods.items() if name.startswith("kube-proxy-")]
+    assert all(KUBE_PROXY.match(p["metadata"]["name"]) for p in proxies), [p["metadata"]["name"] for p in proxies]
+    assert sorted(p["spec"]["nodeName"] for p in proxies) == ["sim-cp", "sim-w1"]
+    for proxy in proxies:
+        assert proxy["metadata"]["ownerReferences"] == [
+            {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "kube-proxy", "controller": True, "blockOwnerDeletion": True}
+        ]
+        assert proxy["spec"]["hostNetwork"] is True
+        assert conditions(proxy)["Ready"] == "True"  # on host network: Ready while the node waits for a CNI
+
+    # CoreDNS waits for a Ready node (the not-ready taint), as the scheduler leaves it.
+    coredns = [p for name, p in pods.items() if name.startswith("coredns-")]
+    assert len(coredns) == 2
+    for dns in coredns:
+        assert dns["status"]["phase"] == "Pending"
+        assert "nodeName" not in dns["spec"]
+        [scheduled] = dns["status"]["conditions"]
+        assert (scheduled["type"], scheduled["status"], scheduled["reason"]) == ("PodScheduled", "False", "Unschedulable")
+        assert "untolerated taint {node.kubernetes.io/not-ready: }" in scheduled["message"]
+
+    table = cluster.kubectl("get", "pods", "-A")
+    assert re.search(r"kube-system +kube-proxy-\w{5} +1/1 +Running", table.stdout), table.stdout
+    assert re.search(r"kube-system +coredns-\S+ +0/1 +Pending", table.stdout), table.stdout
+
+
+def test_verify_role_finds_every_pod_ready_once_the_nodes_have_a_pod_network(cluster, tmp_path):
+    for root in (cluster.cp, cluster.worker):
+        (root / "etc/cni/net.d").mkdir(parents=True, exist_ok=True)
+        (root / "etc/cni/net.d/10-x.conflist").write_text('{"cniVersion": "0.3.1", "name": "x", "plugins": [{"type": "bridge"}]}\n')
+    assert wait_for(lambda: {c["status"] for c in map(cluster.ready, ("sim-cp", "sim-w1"))} == {"True"}, timeout=10)
+    pods = get(cluster, "pods", "-A")
+    assert {conditions(p)["Ready"] for p in pods["items"]} == {"True"}, [p["metadata"]["name"] for p in pods["items"]]
+    results = run_verify(
+        tmp_path,
+        {"healthy": {"nodes": get(cluster, "nodes"), "pods": pods, "expected": ["sim-cp", "sim-w1"], "control_planes": ["sim-cp"]}},
+    )
+    assert results["healthy"] == dict.fromkeys(VERIFY_RESULTS, [])
+
+
+def lost_node_state(sim, skip_phases: list[str]) -> dict:
+    """A control plane whose kubelet posts status, a worker whose kubelet stopped a minute ago."""
+    t = time.time()
+    ready = {"ready": True, "reason": "KubeletReady", "message": "kubelet is posting ready status"}
+    return {
+        "nodes": {"cp": {"created": t - 600, "heartbeat": t, **ready}, "w1": {"created": t - 600, "heartbeat": t - sim.GRACE - 60, **ready}},
+        "control_planes": ["cp"],
+        "skip_phases": skip_phases,
+        "objects": {},
+        "cluster_config": {"imageRepository": "registry.k8s.io", "kubernetesVersion": "v1.30.5"},
+    }
+
+
+def node_list(sim, state: dict) -> dict:
+    return {"kind": "NodeList", "items": [sim.node_object(n, node, state["control_planes"]) for n, node in state["nodes"].items()]}
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return load_sim()
+
+
+def test_pods_of_a_lost_node_stay_running_but_not_ready(sim):
+    pods = {p["metadata"]["name"]: p for p in sim.pods(lost_node_state(sim, []))}
+    proxy = next(p for p in pods.values() if p["metadata"]["name"].startswith("kube-proxy-") and p["spec"]["nodeName"] == "w1")
+    assert proxy["status"]["phase"] == "Running"
+    ready = next(c for c in proxy["status"]["conditions"] if c["type"] == "Ready")
+    assert ready["status"] == "False"
+    assert "reason" not in ready  # the node lifecycle controller flips the status only
+    assert conditions(proxy)["ContainersReady"] == "True"  # the kubelet's last report
+    assert conditions(pods["kube-apiserver-cp"])["Ready"] == "True"
+
+
+def test_skipped_kube_proxy_phase_runs_no_kube_proxy(sim):
+    for skip in (["addon/kube-proxy"], ["addon"]):
+        names = [p["metadata"]["name"] for p in sim.pods(lost_node_state(sim, skip))]
+        assert not [n for n in names if n.startswith("kube-proxy-")], names
+        assert "etcd-cp" in names
+
+
+def test_pods_wait_in_container_creating_without_a_pod_network(sim):
+    state = lost_node_state(sim, [])
+    state["nodes"]["w1"].update(
+        heartbeat=time.time(),
+        ready=False,
+        reason="KubeletNotReady",
+        message="container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady "
+        "message:Network plugin returns error: cni plugin not initialized",
+    )
+    daemonset = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent", "namespace": "kube-system"}}
+    daemonset["spec"] = {"template": {"metadata": {"labels": {"app": "agent"}}, "spec": {"containers": [{"name": "agent", "image": "example.org/a:1"}]}}}
+    state["objects"]["DaemonSet/kube-system/agent"] = daemonset
+    agent = next(p for p in sim.pods(state) if p["metadata"]["name"].startswith("agent-") and p["spec"]["nodeName"] == "w1")
+    assert agent["status"]["phase"] == "Pending"
+    ready = next(c for c in agent["status"]["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"], ready["message"]) == ("False", "ContainersNotReady", "containers with unready status: [agent]")
+    [container] = agent["status"]["containerStatuses"]
+    assert (container["ready"], container["state"]) == (False, {"waiting": {"reason": "ContainerCreating"}})
+
+
+def test_verify_role_reports_a_lost_node_and_its_kube_proxy(sim, tmp_path):
+    state = lost_node_state(sim, [])
+    pods = {"kind": "PodList", "items": sim.pods(state)}
+    skipped = lost_node_state(sim, ["addon/kube-proxy"])
+    results = run_verify(
+        tmp_path,
+        {
+            "lost": {"nodes": node_list(sim, state), "pods": pods, "expected": ["cp", "w1"], "control_planes": ["cp"]},
+            "skipped": {
+                "nodes": node_list(sim, skipped),
+                "pods": {"kind": "PodList", "items": sim.pods(skipped)},
+                "expected": ["cp"],
+                "control_planes": ["cp"],
+                "vars": {"verify_kube_proxy": False},
+            },
+        },
+    )
+    lost = results["lost"]
+    proxy = next(p["metadata"]["name"] for p in pods["items"] if p["metadata"]["name"].startswith("kube-proxy-") and p["spec"]["nodeName"] == "w1")
+    assert lost["__verify_not_ready_nodes"] == ["w1"]
+    assert lost["__verify_cp_pods_waiting"] == []
+    assert lost["__verify_kube_proxy_waiting"] == ["w1"]
+    assert lost["__verify_kube_proxy_details"] == [f"w1: {proxy} (Running, not Ready)"]
+    assert results["skipped"] == dict.fromkeys(VERIFY_RESULTS, [])
