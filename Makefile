@@ -6,8 +6,16 @@ BIN := $(VENV)/bin
 SCENARIOS ?= node_runtime default ha
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
+# The cluster scenarios run real Kubernetes from ../shared/kube (tests/testbed/kube-inputs.sh);
+# without it, the kube simulator. CI sets KUBEADM_TESTBED_KUBE=real, so a missing folder fails there.
+KUBE_SOURCE := $(or $(KUBEADM_TESTBED_KUBE_SOURCE),$(CURDIR)/../shared/kube)
+export KUBEADM_TESTBED_KUBE ?= $(if $(wildcard $(KUBE_SOURCE)/SHA256SUMS),real,sim)
 
-.PHONY: setup demo test lint sanity unit mirror images molecule bench clean
+.PHONY: tools setup demo test lint sanity unit mirror images molecule bench clean
+
+## tools: the host packages the test bed needs (Docker engine, debootstrap, mirror tools, venv)
+tools:
+	tests/testbed/ensure-tools.sh
 
 ## setup: Python venv with the pinned tools, and this checkout linked in as kubeadm.cluster
 setup: $(VENV)/.installed .cache/collections/ansible_collections/kubeadm/cluster
@@ -23,7 +31,7 @@ $(VENV)/.installed: requirements-dev.txt
 	ln -sfn ../../../.. $@
 
 ## demo: a local cluster (1 control plane + 2 workers) in Docker containers, built with site.yml
-demo: setup
+demo: tools setup
 	tests/testbed/demo.sh
 
 ## test: every check CI runs
@@ -45,10 +53,11 @@ unit: setup
 mirror: setup images
 	tests/mirror/selftest.sh
 
-images:
+images: tools
 	tests/testbed/build-images.sh bookworm
 
 molecule: setup images
+	@if [ "$$KUBEADM_TESTBED_KUBE" = sim ]; then echo "[testbed] no real Kubernetes at $(KUBE_SOURCE): the cluster scenarios run on the kube simulator (tests/kube-sim)"; fi
 	set -e; for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
 
 bench: setup images

@@ -3,6 +3,7 @@
 # workers, default 2) built by site.yml, like kind but with our roles. With internet it uses
 # pkgs.k8s.io and the real registries; without, it says so and uses the offline mirror.
 #   KUBEADM_DEMO_WORKERS=3 make demo      more workers
+#   KUBEADM_TESTBED_KUBE_SOURCE=DIR make demo   real Kubernetes from DIR (laid out like ../shared/kube)
 #   tests/testbed/demo.sh down            remove the demo containers
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +22,7 @@ if [ "${1:-up}" = down ]; then
   exit 0
 fi
 
+"$here/ensure-tools.sh"
 "$here/build-images.sh" bookworm
 docker network inspect "$network" >/dev/null 2>&1 || docker network create --label kubeadm-demo "$network" >/dev/null
 
@@ -30,15 +32,24 @@ if curl -fsS -m 5 -o /dev/null https://pkgs.k8s.io/core:/stable:/v1.30/deb/Relea
   echo "[demo] pkgs.k8s.io answers: installing the real Kubernetes packages"
   cp "$here/offline/group_vars/all/container.yml" "$inv/group_vars/all/"
 else
-  cat >&2 <<MSG
-[demo] pkgs.k8s.io cannot be reached from this machine, so the real Kubernetes packages (and the
-[demo] registry.k8s.io images) are out of reach. Using the offline package mirror instead, built by
-[demo] tests/mirror/build-mirror.sh from KUBE_BINARIES_DIR (default: tests/kube-sim, a SIMULATOR of
-[demo] kubeadm/kubelet/kubectl, not real Kubernetes). For a real offline cluster, put real binaries in a
-[demo] directory and run: KUBE_BINARIES_DIR=/path/to/bin KUBE_VERSION=1.30.5 make demo
-[demo] To use your own mirror instead, set kube_packages_repo_base_url (see README.md, Air-gapped).
+  # Offline: real Kubernetes from a folder laid out like ../shared/kube (binaries and image
+  # archives), else the simulator. The group_vars read the same KUBEADM_TESTBED_KUBE.
+  if [ -z "${KUBEADM_TESTBED_KUBE:-}" ]; then
+    if "$here/kube-inputs.sh"; then KUBEADM_TESTBED_KUBE=real; else KUBEADM_TESTBED_KUBE=sim; fi
+  fi
+  export KUBEADM_TESTBED_KUBE
+  if [ "$KUBEADM_TESTBED_KUBE" = real ]; then
+    echo "[demo] pkgs.k8s.io cannot be reached: installing real Kubernetes from .cache/kube through the offline mirror" >&2
+  else
+    cat >&2 <<MSG
+[demo] pkgs.k8s.io cannot be reached from this machine and there are no real Kubernetes binaries and
+[demo] images (a folder laid out like ../shared/kube, named by KUBEADM_TESTBED_KUBE_SOURCE), so the
+[demo] demo uses the offline mirror built from tests/kube-sim: a SIMULATOR of kubeadm/kubelet/kubectl,
+[demo] not real Kubernetes. To use your own mirror instead, set kube_packages_repo_base_url
+[demo] (see README.md, Air-gapped).
 MSG
-  "$top/tests/mirror/build-mirror.sh"
+  fi
+  "$here/prepare-kube.sh"
   "$top/tests/mirror/serve.sh" start "$network" >/dev/null
   cp "$here/offline/group_vars/all/container.yml" "$here/offline/group_vars/all/offline.yml" "$inv/group_vars/all/"
 fi
