@@ -2,38 +2,56 @@
 
 from __future__ import annotations
 
-import json
-import os
+import sys
+from pathlib import Path
 
 import pytest
-import testinfra.utils.ansible_runner
 
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
-testinfra_hosts = RUNNER.get_hosts("all")
-CONTROL_PLANES = RUNNER.get_hosts("control_plane")
-ALL_NODES = sorted(CONTROL_PLANES + RUNNER.get_hosts("workers"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "tests"))
+from testbed import (  # noqa: E402
+    ALL_NODES,
+    CONTROL_PLANE_COMPONENTS,
+    CONTROL_PLANES,
+    REAL,
+    first_control_plane,
+    kubectl_json,
+    ready_nodes,
+    ready_pods,
+)
+
+testinfra_hosts = ALL_NODES
+real_only = pytest.mark.skipif(not REAL, reason="the simulator runs no etcd and no pods")
 
 
-def first_control_plane():
-    return testinfra.get_host(f"ansible://{CONTROL_PLANES[0]}?ansible_inventory={INVENTORY}")
-
-
-@pytest.fixture(scope="module")
-def nodes():
-    return json.loads(first_control_plane().check_output("kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes -o json"))["items"]
-
-
-def test_every_inventory_host_is_a_ready_node(nodes):
-    ready = {n["metadata"]["name"]: next(c["status"] for c in n["status"]["conditions"] if c["type"] == "Ready") for n in nodes}
+def test_every_inventory_host_is_a_ready_node():
+    ready = ready_nodes()
     assert sorted(ready) == ALL_NODES
     assert set(ready.values()) == {"True"}, ready
 
 
-def test_all_three_control_planes_are_labelled(nodes):
+def test_all_three_control_planes_are_labelled():
+    nodes = kubectl_json("get", "nodes")["items"]
     labelled = sorted(n["metadata"]["name"] for n in nodes if "node-role.kubernetes.io/control-plane" in n["metadata"]["labels"])
     assert labelled == sorted(CONTROL_PLANES)
     assert len(labelled) == 3
+
+
+@real_only
+def test_every_control_plane_runs_ready_control_plane_pods():
+    pods = ready_pods()
+    expected = [f"{c}-{n}" for c in CONTROL_PLANE_COMPONENTS for n in CONTROL_PLANES]
+    assert {name: pods.get(name, "missing") for name in expected} == dict.fromkeys(expected, "True")
+
+
+@real_only
+def test_stacked_etcd_has_three_members(host):
+    if host.backend.host not in CONTROL_PLANES:
+        pytest.skip("etcd runs on control planes")
+    members = host.run("etcdctl member list")
+    assert members.rc == 0, members.stderr
+    lines = members.stdout.strip().splitlines()
+    assert len(lines) == 3 and all(", started, " in line for line in lines), lines
+    assert sorted(line.split(", ")[2] for line in lines) == sorted(CONTROL_PLANES)
 
 
 def test_kubeadm_init_ran_on_the_first_control_plane_only(host):
@@ -49,6 +67,11 @@ def test_every_control_plane_has_the_admin_kubeconfig(host):
     assert (root.user, root.group, root.mode) == ("root", "root", 0o600)
     assert root.content_string == host.file("/etc/kubernetes/admin.conf").content_string
     assert "https://kc-ha-cp1:6443" in root.content_string
+
+
+@real_only
+def test_the_smoke_workload_was_removed_after_its_check():
+    assert kubectl_json("get", "deployments", "-n", "default")["items"] == []
 
 
 def test_no_join_file_or_join_token_is_left(host):
