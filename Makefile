@@ -65,4 +65,5 @@ bench: setup images
 
 clean:
 	for s in $(SCENARIOS); do $(BIN)/molecule destroy -s $$s || true; done
+	tests/mirror/serve.sh stop
 	rm -rf .cache
