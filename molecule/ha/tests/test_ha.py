@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -77,3 +79,39 @@ def test_the_smoke_workload_was_removed_after_its_check():
 def test_no_join_file_or_join_token_is_left(host):
     assert not host.file("/etc/kubernetes/kubeadm-join.yaml").exists
     assert "kubeadm.cluster join token" not in first_control_plane().check_output("kubeadm token list -o json")
+
+
+# After the side effect: kc-ha-cp3 and kc-ha-w1 were reset with playbooks/reset.yml (twice) and
+# added back with site.yml. side_effect.yml itself checks the state between reset and re-add.
+RESET_NODES = ["kc-ha-cp3", "kc-ha-w1"]
+
+
+@real_only
+def test_after_reset_and_re_add_etcd_has_three_started_members_again():
+    lines = first_control_plane().check_output("etcdctl member list").strip().splitlines()
+    assert len(lines) == 3 and all(", started, " in line for line in lines), lines
+    assert sorted(line.split(", ")[2] for line in lines) == sorted(CONTROL_PLANES)
+
+
+@real_only
+def test_after_reset_and_re_add_every_node_is_ready_again():
+    assert ready_nodes() == dict.fromkeys(ALL_NODES, "True")
+
+
+@real_only
+def test_the_second_reset_changed_nothing():
+    log = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "reset.log").read_text()
+    recaps = log.split("PLAY RECAP")[1:]
+    assert len(recaps) == 2, "reset.yml ran twice"
+    for node in RESET_NODES:
+        assert re.search(rf"^{node} +: ok=\d+ +changed=[1-9]", recaps[0], re.MULTILINE), recaps[0]
+        assert re.search(rf"^{node} +: ok=\d+ +changed=0 +unreachable=0 +failed=0", recaps[1], re.MULTILINE), recaps[1]
+
+
+@real_only
+def test_reset_nodes_keep_their_own_rule_and_run_the_pod_network_again(host):
+    if host.backend.host not in RESET_NODES:
+        pytest.skip("only these nodes were reset")
+    assert "--dport 2222" in host.check_output("iptables -S INPUT")
+    assert host.service("kubeadm-pod-network.timer").is_running
+    assert host.file("/etc/kubernetes/kubelet.conf").exists
