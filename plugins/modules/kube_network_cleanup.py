@@ -10,12 +10,12 @@ short_description: Remove what kube-proxy and the pod network left in a node's n
 version_added: 0.2.0
 description:
   - Used by C(playbooks/reset.yml) after C(kubeadm reset), which leaves the node's network stack as it was.
-  - B(iptables): reads every table with C(iptables-save) (and C(ip6tables-save)) and removes, in one
+  - B(iptables) - reads every table with C(iptables-save) (and C(ip6tables-save)) and removes, in one
     C(iptables-restore --noflush) per table, the chains whose names start with one of O(prefixes) and the rules
     of other chains (the built-in ones included) that jump or go to them. Every other rule, chain and chain
     policy stays, so SSH and the host's own firewall keep working. The nf_tables and the legacy back ends are
     both read where their commands exist (legacy only when legacy tables are loaded).
-  - B(ipvs) (O(ipvs)): the virtual services of kube-proxy's ipvs mode, those on an address of O(ipvs_interface)
+  - B(ipvs) (O(ipvs)) - the virtual services of kube-proxy's ipvs mode, those on an address of O(ipvs_interface)
     and those on a port of O(node_port_range), when C(ipvsadm) is installed.
   - B(IP sets) whose names start with one of O(prefixes), when C(ipset) is installed.
   - B(Interfaces) whose names match O(interfaces). A tunnel device the kernel keeps while its module is loaded
@@ -75,7 +75,7 @@ requirements:
   - C(ip) (iproute2) on the target. C(iptables-save)/C(iptables-restore), C(ipvsadm) and C(ipset) are used
     where they exist.
 notes:
-  - Run it with C(become), after C(kubeadm reset), once the kubelet and kube-proxy no longer run on the node:
+  - Run it with C(become), after C(kubeadm reset), once the kubelet and kube-proxy no longer run on the node, since
     they would put their rules back.
 seealso:
   - name: kubeadm reset
@@ -230,7 +230,7 @@ def loaded(names_file: str) -> bool:
 
 
 def in_port_range(port: str, port_range: str) -> bool:
-    first, _, last = port_range.partition("-")
+    first, dummy, last = port_range.partition("-")
     try:
         return int(first) <= int(port) <= int(last or first)
     except ValueError:
@@ -244,7 +244,7 @@ def plan_ipvs(text: str, addresses: set[str], port_range: str) -> list[str]:
         words = line.split()
         if len(words) < 3 or words[0] != "-A" or words[1] not in ("-t", "-u", "--tcp-service", "--udp-service", "--sctp-service"):
             continue
-        host, _, port = words[2].rpartition(":")
+        host, dummy, port = words[2].rpartition(":")
         host = host.strip("[]")
         if host in addresses or in_port_range(port, port_range):
             services.append(line)
@@ -269,7 +269,7 @@ class Cleaner:
 
     def ip_json(self, *args: str):
         ip = self.module.get_bin_path("ip", required=True)
-        rc, out, _ = self.run([ip, "-j", *args], check=False)
+        rc, out, dummy = self.run([ip, "-j", *args], check=False)
         if rc != 0 or not out.strip():
             return []
         return json.loads(out)
@@ -280,7 +280,7 @@ class Cleaner:
         save = self.module.get_bin_path("ipvsadm-save")
         if not self.params["ipvs"] or not ipvsadm or not save:
             return
-        rc, out, _ = self.run([save, "-n"], check=False)
+        rc, out, dummy = self.run([save, "-n"], check=False)
         if rc != 0:
             return
         addresses = {info["local"] for link in self.ip_json("addr", "show", "dev", self.params["ipvs_interface"]) for info in link.get("addr_info", [])}
@@ -311,7 +311,7 @@ class Cleaner:
 
     def iptables(self) -> None:
         for save, restore in self.backends():
-            rc, out, _ = self.run([save], check=False)
+            rc, out, dummy = self.run([save], check=False)
             if rc != 0:
                 continue
             for table, plan in plan_tables(out, self.params["prefixes"]).items():
@@ -331,7 +331,7 @@ class Cleaner:
         ipset = self.module.get_bin_path("ipset")
         if not ipset:
             return
-        rc, out, _ = self.run([ipset, "list", "-n"], check=False)
+        rc, out, dummy = self.run([ipset, "list", "-n"], check=False)
         if rc != 0:
             return
         for name in out.split():
@@ -366,7 +366,7 @@ class Cleaner:
                     if not dst:
                         continue
                     if self.acting:
-                        rc, _, err = self.run([ip, family, "route", "del", dst, "proto", proto, "table", "main"], check=False)
+                        rc, dummy, err = self.run([ip, family, "route", "del", dst, "proto", proto, "table", "main"], check=False)
                         if rc != 0 and "No such process" not in err:
                             self.module.fail_json(msg=f"ip route del {dst} proto {proto} failed: {err.strip()}", removed=self.removed)
                     self.removed["routes"].append(f"{dst} proto {proto}")
