@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
-SCENARIOS ?= node_runtime default ha
+SCENARIOS ?= node_runtime default ha upgrade
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 # The cluster scenarios run real Kubernetes from ../shared/kube (tests/testbed/kube-inputs.sh);

@@ -1,0 +1,75 @@
+"""After playbooks/upgrade.yml to the v1.28.5 label: every node runs and holds 1.28.5, the cluster
+configuration and the static pods name v1.28.5, every node is Ready and schedulable, and the smoke
+workload still serves."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "tests"))
+from testbed import (  # noqa: E402
+    ADMIN,
+    ALL_NODES,
+    CONTROL_PLANES,
+    NEWER,
+    REAL,
+    first_control_plane,
+    kubectl_json,
+    ready_nodes,
+)
+
+testinfra_hosts = ALL_NODES
+pytestmark = pytest.mark.skipif(not REAL, reason="the upgrade scenario runs on real Kubernetes only")
+
+
+def test_kubelet_runs_the_new_version(host):
+    assert host.check_output("kubelet --version").split()[-1] == f"v{NEWER}"
+    node = kubectl_json("get", "node", host.backend.host)
+    assert node["status"]["nodeInfo"]["kubeletVersion"] == f"v{NEWER}"
+
+
+def test_packages_are_at_the_new_version_and_held(host):
+    names = ["kubeadm", "kubelet"] + (["kubectl"] if host.backend.host in CONTROL_PLANES else [])
+    for name in names:
+        package = host.package(name)
+        assert package.is_installed, name
+        assert package.version.startswith(f"{NEWER}-"), (name, package.version)
+    held = host.check_output("apt-mark showhold").split()
+    assert sorted(set(names) & set(held)) == sorted(names), held
+
+
+def test_cluster_configuration_names_the_new_version():
+    config = first_control_plane().check_output(f"{ADMIN} get configmap kubeadm-config -n kube-system -o jsonpath='{{.data.ClusterConfiguration}}'")
+    assert f"kubernetesVersion: v{NEWER}" in config.splitlines()
+
+
+def test_static_pod_manifests_use_the_new_images(host):
+    if host.backend.host not in CONTROL_PLANES:
+        pytest.skip("static control plane pods run on control planes")
+    for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+        manifest = host.file(f"/etc/kubernetes/manifests/{component}.yaml")
+        assert manifest.contains(f"image: registry.k8s.io/{component}:v{NEWER}$"), component
+
+
+def test_kubeadm_config_file_and_kubeconfigs_are_current(host):
+    if host.backend.host not in CONTROL_PLANES:
+        pytest.skip("control planes only")
+    assert host.file("/etc/kubernetes/kubeadm-config.yaml").contains(f"^kubernetesVersion: v{NEWER}$")
+    admin = host.file("/etc/kubernetes/admin.conf").content
+    assert host.file("/root/.kube/config").content == admin
+    assert host.file("/home/kube/.kube/config").content == admin
+
+
+def test_every_node_is_ready_and_schedulable():
+    assert ready_nodes() == dict.fromkeys(ALL_NODES, "True")
+    for node in kubectl_json("get", "nodes")["items"]:
+        assert not node["spec"].get("unschedulable", False), node["metadata"]["name"]
+        assert "kubeadm.cluster/upgrade-to" not in node["metadata"].get("annotations", {}), node["metadata"]["name"]
+
+
+def test_the_smoke_workload_still_runs():
+    deployment = kubectl_json("get", "deployment", "kubeadm-smoke", "-n", "default")
+    assert deployment["status"].get("readyReplicas") == 3
