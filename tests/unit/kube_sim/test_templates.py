@@ -121,8 +121,9 @@ def test_worker_join_config_passes_strict_decoding(kube_sim, tmp_path, version, 
         assert args == (expected if VERSIONS[version] == "v1beta3" else [{"name": k, "value": v} for k, v in expected.items()])
 
 
-@pytest.mark.xfail(reason="worker_kubelet_extra_args values are rendered as given: a number is refused by kubeadm (string expected)", strict=False)
 @pytest.mark.parametrize("version", sorted(VERSIONS))
-def test_worker_kubelet_extra_args_given_as_numbers(kube_sim, tmp_path, version):
-    text = render("worker", "kubeadm-join.yaml.j2", version, {"worker_kubelet_extra_args": {"max-pods": 200}})
+def test_worker_kubelet_extra_args_given_as_numbers_and_booleans_become_strings(kube_sim, tmp_path, version):
+    text = render("worker", "kubeadm-join.yaml.j2", version, {"worker_kubelet_extra_args": {"max-pods": 200, "fail-swap-on": False}})
     load(kube_sim, tmp_path, text, version, join=True)
+    assert "max-pods" in text and "'200'" in text or '"200"' in text
+    assert "'false'" in text or '"false"' in text
