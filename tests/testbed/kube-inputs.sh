@@ -35,4 +35,4 @@ for bin in "$dest"/v*/bin; do
   fi
 done
 printf '%s\n' "$stamp" > "$dest/.stamp"
-log "real Kubernetes inputs ready: $(cd "$dest" && ls -d v*/ | tr -d / | tr '\n' ' ')"
+log "real Kubernetes inputs ready: $(find "$dest" -mindepth 1 -maxdepth 1 -name 'v*' -printf '%f ' | sort)"

@@ -32,7 +32,8 @@ if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
   own=$(sed -n 's/^[0-9]*:cpu[^:]*:\(\/.\+\)$/\1/p' /proc/self/cgroup | head -n 1)
   if [ -n "$own" ]; then
     mount -o remount,rw /sys/fs/cgroup
-    for controllers in $(awk '$4 == 1 { print $1 }' /proc/cgroups | sed 's/^net_prio$//; s/^net_cls$/net_cls,net_prio/'); do
+    awk '$4 == 1 { print $1 }' /proc/cgroups | sed '/^net_prio$/d; s/^net_cls$/net_cls,net_prio/' > /run/kubeadm-testbed-controllers
+    while read -r controllers; do
       root="/sys/fs/cgroup/$controllers"
       if grep -q "^[0-9]*:$controllers:/.\+" /proc/self/cgroup; then continue; fi
       mkdir -p "$root"
@@ -42,7 +43,7 @@ if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
       mount --bind "$root$own" "$root"
       mkdir -p "$root$own"
       mount --bind "$root" "$root$own"
-    done
+    done < /run/kubeadm-testbed-controllers
     mount -o remount,ro /sys/fs/cgroup
   fi
 fi

@@ -1,4 +1,4 @@
-"""The bridge pod network's sync command (roles/cni/files/kubeadm-pod-network), with the API and
+"""The bridge pod network's sync command (roles/cni/files/kubeadm_pod_network.py), with the API and
 `ip` replaced by fakes that hold state, so that each case checks what a node ends up with."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[4] / "roles" / "cni" / "files" / "kubeadm-pod-network"
+SCRIPT = Path(__file__).resolve().parents[4] / "roles" / "cni" / "files" / "kubeadm_pod_network.py"
 
 
 def load_script():

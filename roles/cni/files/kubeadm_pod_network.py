@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Keep this node's share of the kubeadm.cluster bridge pod network in step with the cluster.
 
 Reads the Node objects with the kubelet's own credentials and then, on this node:
