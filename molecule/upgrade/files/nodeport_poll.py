@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Fetch a NodePort page every INTERVAL seconds, round robin over the given node addresses, until
 STOP_FILE exists or MAX_REQUESTS were made; write a JSON summary (requests, failures, each
 failure's time, address and reason) to OUT_FILE. Only the addresses on the command line are
