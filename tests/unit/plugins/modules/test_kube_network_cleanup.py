@@ -58,14 +58,18 @@ class FakeNode:
         return 0, "", ""
 
     def changes(self) -> list[list[str]]:
-        return [argv for argv, _ in self.calls if not Path(argv[0]).name.endswith("-save") and "-j" not in argv[1:2]]
+        return [call[0] for call in self.calls if not Path(call[0][0]).name.endswith("-save") and "-j" not in call[0][1:2]]
 
 
 @pytest.fixture
 def node(monkeypatch):
     fake = FakeNode()
     tools = {"ip", "iptables-nft-save", "iptables-nft-restore", "ip6tables-nft-save", "ip6tables-nft-restore"}
-    monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, argv, **kw: fake(self, argv, **kw))
+
+    def run_command(module, argv, **kwargs):
+        return fake(module, argv, **kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: f"/usr/sbin/{name}" if name in tools else None)
     return fake
 
@@ -107,7 +111,7 @@ def test_cleanup_restores_once_per_table_and_removes_our_devices_and_routes(node
     result = run_module(kube_network_cleanup.main, capsys, ARGS)
     assert result["changed"] is True
     restores = [(argv, data) for argv, data in node.calls if argv[0].endswith("iptables-nft-restore")]
-    assert [argv[1:] for argv, _ in restores] == [["--noflush"]] * 3
+    assert [call[0][1:] for call in restores] == [["--noflush"]] * 3
     assert sorted(result["removed"]["chains"]) == ["iptables-nft-save/filter", "iptables-nft-save/mangle", "iptables-nft-save/nat"]
     assert result["removed"]["interfaces"] == ["cni0", "cali1234"]
     assert ["/usr/sbin/ip", "link", "delete", "cni0"] in node.changes()
