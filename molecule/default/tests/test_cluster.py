@@ -63,7 +63,8 @@ def test_kubelet_and_containerd_use_the_systemd_cgroup_driver(host):
 
 def test_crictl_talks_to_containerd_without_flags(host):
     assert host.file("/etc/crictl.yaml").contains("unix:///run/containerd/containerd.sock")
-    listing = host.run("crictl ps")
+    # The simulator's crictl answers version, info and images only.
+    listing = host.run("crictl ps" if REAL else "crictl info")
     assert listing.rc == 0, listing.stderr
     if REAL:
         assert "kube-proxy" in listing.stdout
