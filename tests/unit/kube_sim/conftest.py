@@ -7,6 +7,7 @@ Every root made here is registered, and every kubelet a root's kubeadm started (
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -33,6 +34,15 @@ GRACE = 4.0
 IGNORED = ["SystemVerification", "Swap", "NumCPU", "Mem", "Port-10259", "Port-10257", "Port-10250", "Port-2379", "Port-2380"]
 
 _ROOTS: list[Path] = []
+
+
+@pytest.fixture(scope="module")
+def kube_sim(request):
+    """kube_sim.py imported as a module of its own for each test module."""
+    spec = importlib.util.spec_from_file_location(f"kube_sim_for_{request.module.__name__.rpartition('.')[2]}", SIM_PY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def free_port() -> int:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import textwrap
 
 import pytest
-from conftest import SIM_PY, run
+from conftest import run
 
 GVK = 'schema.GroupVersionKind{{Group:"{group}", Version:"{version}", Kind:"{kind}"}}'
 INIT_V1BETA3 = """
@@ -92,14 +91,6 @@ timeouts: {discovery: 5m0s, tlsBootstrap: 5m0s}
 nodeRegistration: {name: w1, kubeletExtraArgs: [{name: node-ip, value: 192.0.2.21}]}
 controlPlane: {certificateKey: "0123", localAPIEndpoint: {bindPort: 6443}}
 """
-
-
-@pytest.fixture(scope="module")
-def kube_sim():
-    spec = importlib.util.spec_from_file_location("kube_sim_config_under_test", SIM_PY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import stat
@@ -10,7 +9,7 @@ import time
 
 import pytest
 import yaml
-from conftest import SIM_PY, make_root, run, stop_kubelet, wait_for
+from conftest import make_root, run, stop_kubelet, wait_for
 
 FAKE_IP = r"""#!/bin/bash
 # A stand-in for iproute2's ip: one link (cni0), its type and addresses kept in $FAKE_IP_DIR.
@@ -38,14 +37,6 @@ case "$*" in
   *) echo "fake ip: unexpected: $*" >&2; exit 1 ;;
 esac
 """
-
-
-@pytest.fixture(scope="module")
-def kube_sim():
-    spec = importlib.util.spec_from_file_location("kube_sim_pod_network_under_test", SIM_PY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # --- podCIDR allocation ------------------------------------------------------------------------

@@ -7,12 +7,10 @@ Kubernetes 1.30 (kubeadm v1beta3) and a 1.31 (v1beta4) version, and read back by
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SIM_PY
 
 templating = pytest.importorskip("ansible.template")
 from ansible.parsing.dataloader import DataLoader  # noqa: E402 - after the skip
@@ -38,14 +36,6 @@ FULL = {
     "worker_kubelet_extra_args": {"node-ip": "192.0.2.21", "max-pods": "200"},
     "worker_discovery_timeout": "2m0s",
 }
-
-
-@pytest.fixture(scope="module")
-def kube_sim():
-    spec = importlib.util.spec_from_file_location("kube_sim_templates_under_test", SIM_PY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def trusted(value: object) -> object:

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
 from conftest import CA_FIXTURE, REFERENCE_PIN, SIM_PY, openssl_pin, run
-
-
-@pytest.fixture(scope="module")
-def kube_sim():
-    spec = importlib.util.spec_from_file_location("kube_sim_under_test", SIM_PY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_spki_pin_of_the_reference_ca(kube_sim):
