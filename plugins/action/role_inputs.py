@@ -1,0 +1,75 @@
+# Copyright: kubeadm.cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+from ansible_collections.kubeadm.cluster.plugins.plugin_utils._role_inputs import check_options, unknown_names
+
+# A default that is another variable, possibly with filters: "{{ other_var | default('x') }}".
+_SOURCE = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\||\}\})")
+
+
+class ActionModule(ActionBase):
+    """Check the variables of the running role against its meta/argument_specs.yml, strictly."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _VALID_ARGS = frozenset(("entry_point",))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        role = self._task._role
+        if role is None:
+            raise AnsibleActionFail("kubeadm.cluster.role_inputs checks the variables of a role: use it in a role's tasks.")
+        entry_point = self._task.args.get("entry_point", "main")
+        spec_file = Path(role._role_path) / "meta" / "argument_specs.yml"
+        try:
+            specs = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+            options = specs["argument_specs"][entry_point].get("options") or {}
+        except (OSError, KeyError, TypeError, yaml.YAMLError) as err:
+            raise AnsibleActionFail(f"Cannot read the '{entry_point}' entry point of {spec_file}: {err}") from err
+
+        role_name = role.get_name(include_role_fqcn=False)
+        values, errors = {}, []
+        for name in options:
+            if name not in task_vars:
+                continue
+            try:
+                values[name] = self._templar.template(task_vars[name])
+            except Exception as err:  # noqa: BLE001 - any templating error is the user's input error
+                errors.append(f"{name} cannot be evaluated: {err}")
+        for error in check_options(values, options):
+            errors.append(self._name_the_source(error, task_vars))
+
+        warnings = unknown_names(list(task_vars), options, f"{role_name}_")
+        if warnings:
+            result["warnings"] = warnings
+        result["changed"] = False
+        if errors:
+            result["failed"] = True
+            result["errors"] = errors
+            result["msg"] = f"Invalid variables for the role kubeadm.cluster.{role_name}: " + " ".join(errors)
+        else:
+            result["checked"] = sorted(values)
+            result["msg"] = f"The {len(values)} variables of kubeadm.cluster.{role_name} are valid."
+        return result
+
+    @staticmethod
+    def _name_the_source(error, task_vars):
+        """Name the variable the user set when the invalid one is a default taken from it.
+
+        Defaults such as ``preflight_pod_cidr: "{{ control_plane_pod_cidr | default(...) }}"`` pass
+        another role's variable on; the user knows that one.
+        """
+        name = error.split(" ", 1)[0].split("[", 1)[0].split(".", 1)[0]
+        source = _SOURCE.match(str(task_vars.get(name, "")))
+        if source and source.group(1) in task_vars and source.group(1) != name:
+            return f"{error.replace(name, source.group(1)).rstrip('.')} (passed on as {name})."
+        return error
