@@ -47,7 +47,11 @@ SOURCES
       apt-daily.timer apt-daily-upgrade.timer; do
     ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
   done
+  # An empty machine ID makes systemd give each node container its own at first boot. dbus's
+  # copy made during debootstrap would be taken instead and make every node the same machine
+  # (which preflight refuses, as for cloned machines): point it at systemd's, as Debian does.
   : > "$rootfs/etc/machine-id"
+  ln -sf /etc/machine-id "$rootfs/var/lib/dbus/machine-id"
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
   tar -C "$rootfs" -c . | docker import \
     -c 'CMD ["/usr/local/sbin/node-entrypoint"]' \
