@@ -47,7 +47,7 @@ RUNS: dict[str, Run] = {
         {
             "cni_manifest_src": "/nonexistent/calico.yaml",
             "worker_token_ttl": "15 minutes",
-            "containerd_image_archives_copy": ["/nonexistent/pause.tar"],
+            "containerd_image_archives_copy": ["/nonexistent/pause.tar", "/nonexistent/etcd.tar"],
         }
     ),
     "unquoted_version": Run({"kube_packages_version": 1.3}),
@@ -96,7 +96,10 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "missing_kubeconfig_user": ("kubeconfig_user", ("control_plane_kubeconfig_user=no-such-user-kc does not exist on cp1",)),
     "image_archive_not_on_controller": (
         "files_and_duration",
-        ("containerd_image_archives_copy names '/nonexistent/pause.tar', which is not on the controller",),
+        (
+            "containerd_image_archives_copy names '/nonexistent/pause.tar', which is not on the controller",
+            "containerd_image_archives_copy names '/nonexistent/etcd.tar', which is not on the controller",
+        ),
     ),
     "manifest_not_on_controller": (
         "files_and_duration",
