@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 # upgrade needs real Kubernetes (the simulator has no `kubeadm upgrade`).
 SCENARIOS ?= node_runtime default ha $(if $(filter real,$(KUBEADM_TESTBED_KUBE)),upgrade)
+# The scenarios run on Debian 12 (bookworm) nodes; these run again on Debian 13 (trixie) nodes
+# afterwards, for its containerd 1.7 and systemd 257 (KUBEADM_TESTBED_SUITE picks the image).
+TRIXIE_SCENARIOS ?= node_runtime default
+SUITES := bookworm trixie
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 # The cluster scenarios run real Kubernetes from ../shared/kube (tests/testbed/kube-inputs.sh);
@@ -55,16 +59,18 @@ mirror: setup images
 	tests/mirror/selftest.sh
 
 images: tools
-	tests/testbed/build-images.sh bookworm
+	tests/testbed/build-images.sh $(SUITES)
 
 molecule: setup images
 	@if [ "$$KUBEADM_TESTBED_KUBE" = sim ]; then echo "[testbed] no real Kubernetes at $(KUBE_SOURCE): default and ha run on the kube simulator (tests/kube-sim), upgrade is skipped"; fi
-	set -e; for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
+	set -e; for s in $(SCENARIOS); do KUBEADM_TESTBED_SUITE=bookworm $(BIN)/molecule test -s $$s; done
+	set -e; for s in $(TRIXIE_SCENARIOS); do KUBEADM_TESTBED_SUITE=trixie $(BIN)/molecule test -s $$s; done
 
 bench: setup images
 	bench/run.sh
 
 clean:
-	for s in $(SCENARIOS); do $(BIN)/molecule destroy -s $$s || true; done
+	for s in $(SCENARIOS); do KUBEADM_TESTBED_SUITE=bookworm $(BIN)/molecule destroy -s $$s || true; done
+	for s in $(TRIXIE_SCENARIOS); do KUBEADM_TESTBED_SUITE=trixie $(BIN)/molecule destroy -s $$s || true; done
 	tests/mirror/serve.sh stop
 	rm -rf .cache
