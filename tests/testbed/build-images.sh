@@ -2,7 +2,7 @@
 # Build the local systemd node images the molecule scenarios and the demo run on, with
 # debootstrap + docker import, since no registry can be reached. A build is skipped when an
 # image built from the same inputs exists already.
-#   usage: build-images.sh [suite ...]     (default: bookworm; trixie is optional)
+#   usage: build-images.sh [suite ...]     (default: bookworm; `make images` builds bookworm and trixie)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

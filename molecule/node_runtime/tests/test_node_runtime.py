@@ -68,3 +68,14 @@ def test_the_daemon_answers(host):
     out = host.check_output("ctr version")
     assert "Server:" in out
     assert "Revision:" in out.split("Server:")[1]
+
+
+def test_config_schema_suits_the_distribution_containerd(host):
+    # Debian 12 ships containerd 1.6, Debian 13 1.7 (KUBEADM_TESTBED_SUITE); both read schema version 2.
+    os_release = dict(line.split("=", 1) for line in host.file("/etc/os-release").content_string.splitlines() if "=" in line)
+    version = host.check_output("containerd --version").split()[2]
+    expected = {'"12"': "1.6.", '"13"': "1.7."}.get(os_release.get("VERSION_ID", ""))
+    if expected:
+        assert version.startswith(expected), (os_release.get("VERSION_ID"), version)
+    schema = 3 if int(version.split(".")[0]) >= 2 else 2
+    assert f"version = {schema}" in host.file("/etc/containerd/config.toml").content_string.splitlines()
