@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Provisioning benchmark of site.yml against the bare-minimum shell "floor", on the local Docker
-# test bed with the offline mirror. `make bench` runs this. See bench/README.md.
-#   BENCH_REPEAT=N   repetitions (default 1); min and median are reported when N > 1
-#   BENCH_SKIP_10=1  skip the cold 1 + 10 workers run
-#   BENCH_KEEP=1     keep the containers (and mirror, network) of the last stage afterwards
+# Provisioning benchmark of site.yml on real Kubernetes against a shell "floor", on the local
+# Docker test bed with the offline mirror, over docker exec and over SSH. `make bench` runs this.
+# See bench/README.md.
+#   BENCH_REPEAT=N       repetitions (default 1); min and median are reported when N > 1
+#   BENCH_MODES=LIST     connection modes: docker, ssh, mitogen (SSH + Mitogen) (default docker,ssh)
+#   BENCH_SKIP_10=1      skip the 1 + 10 stages (cold, re-run, floor)
+#   BENCH_KEEP=1         keep the containers (and mirror, network) of the last stage afterwards
 #   bench/run.sh clean   remove everything the benchmark created (kb-* containers, volumes, network)
 #   bench/run.sh parse LOG.json   summarise one saved site.yml log of bench/.work/logs
+# Node containers start here: on a shared machine run it under the test bed's lock, e.g.
+#   flock /tmp/kubeadm-molecule.lock bench/run.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -14,10 +18,19 @@ py=$top/.venv/bin/python
 
 case "${1:-}" in clean|parse) ;; *)
   "$top/tests/testbed/build-images.sh" bookworm
-  if [ ! -f "${KUBE_BINARIES_DIR:-$top/tests/kube-sim/bin}/kubeadm" ]; then
-    echo "[bench] no kubeadm in ${KUBE_BINARIES_DIR:-$top/tests/kube-sim/bin}: the mirror cannot be built" >&2
+  # The real v1.28.4 binaries and image archives of ../shared/kube, unpacked into .cache/kube,
+  # and the offline mirror built from them: what the molecule scenarios use.
+  rc=0
+  "$top/tests/testbed/kube-inputs.sh" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    echo "[bench] the benchmark needs the real Kubernetes inputs: ../shared/kube (or KUBEADM_TESTBED_KUBE_SOURCE)" >&2
     exit 1
   fi
-  "$top/tests/mirror/build-mirror.sh" ;;
+  KUBEADM_TESTBED_KUBE=real "$top/tests/testbed/prepare-kube.sh"
+  # Mitogen, only when asked for, beside the venv rather than in it.
+  case ",${BENCH_MODES:-}," in *,mitogen,*)
+    [ -d "$here/.work/mitogen/ansible_mitogen" ] ||
+      "$top/.venv/bin/pip" install -q --target "$here/.work/mitogen" "mitogen==${BENCH_MITOGEN_VERSION:-0.3.54}" ;;
+  esac ;;
 esac
 exec "$py" "$here/lib/bench.py" "$@"
