@@ -187,6 +187,7 @@ def test_the_rerun_repaired_what_drifted_and_skipped_the_rest():
     assert "/etc/containerd/config.toml: content differs" in results[("containerd", "kc-worker1")]["differences"]
     assert "package kubelet: not held" in results[("kube_packages", "kc-worker1")]["differences"]
     assert "service kubelet.service: inactive, wanted active" in results[("kube_packages", "kc-worker1")]["differences"]
+    assert "service containerd.service: inactive, wanted active" in results[("containerd", "kc-worker2")]["differences"]
     assert "/root/.kube/config: missing" in results[("control_plane", "kc-cp1")]["differences"]
     # Nothing else differed, so those roles took the fast path there.
     for role in ("node_prep", "containerd", "kube_packages"):
