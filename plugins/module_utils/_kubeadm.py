@@ -146,6 +146,27 @@ def ca_cert_hash(pem: str) -> str:
     return "sha256:" + hashlib.sha256(spki).hexdigest()
 
 
+# --------------------------------------------------------------------------- config API, secrets
+
+# Lines of kubeadm output that may carry a secret: flags that take one, and anything shaped like a
+# bootstrap token ("[bootstrap-token] Using token: ...") or a certificate key.
+SECRET_LINE_RE = re.compile(r"--token|--certificate-key|--discovery-token|[a-z0-9]{6}[.][a-z0-9]{16}|[0-9a-f]{64}")
+
+
+def kubeadm_config_api(kubernetes_version: str) -> str:
+    """The kubeadm config API version a release reads: v1beta3 up to 1.30, v1beta4 from 1.31 on."""
+    match = re.match(r"^v?([0-9]+)\.([0-9]+)(\.[0-9]+)?", str(kubernetes_version).strip())
+    if not match:
+        raise ValueError(f"invalid Kubernetes version {kubernetes_version!r}: use X.Y.Z such as 1.30.5")
+    minor = (int(match.group(1)), int(match.group(2)))
+    return "kubeadm.k8s.io/" + ("v1beta4" if minor >= (1, 31) else "v1beta3")
+
+
+def without_secrets(lines: list[str]) -> list[str]:
+    """The lines of kubeadm output that cannot carry a secret."""
+    return [line for line in lines if not SECRET_LINE_RE.search(line)]
+
+
 # --------------------------------------------------------------------------- durations, times
 
 _DURATION_UNITS = {
