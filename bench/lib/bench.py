@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import socket
 import statistics
 import subprocess
@@ -300,18 +301,21 @@ class Transport:
 # --------------------------------------------------------------------------- site.yml runs
 def write_inventory(stage: str, mode: str, cp: str, workers: list[str], ips: dict[str, str]) -> Path:
     inv = WORK / "inventory" / f"{mode}-{stage}"
-    (inv / "group_vars").mkdir(parents=True, exist_ok=True)
+    if inv.exists():
+        shutil.rmtree(inv)
+    inv.mkdir(parents=True)
     if mode in SSH_MODES:
-        conn = (
-            "{ansible_connection: ssh, ansible_user: root, "
-            f"ansible_ssh_private_key_file: {SSH_DIR / 'id_ed25519'}, "
-            "ansible_ssh_common_args: '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'}"
-        )
+        conn = [
+            "ansible_connection: ssh",
+            "ansible_user: root",
+            f"ansible_ssh_private_key_file: {SSH_DIR / 'id_ed25519'}",
+            "ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR",
+        ]
 
         def host(h):
             return f"{{ansible_host: {ips[h]}}}"
     else:
-        conn = "{ansible_connection: community.docker.docker}"
+        conn = ["ansible_connection: community.docker.docker"]
 
         def host(_h):
             return "{}"
@@ -319,7 +323,8 @@ def write_inventory(stage: str, mode: str, cp: str, workers: list[str], ips: dic
     lines = [
         "---",
         "all:",
-        f"  vars: {conn}",
+        "  vars:",
+        *[f"    {c}" for c in conn],
         "  children:",
         f"    control_plane: {{hosts: {{{cp}: {host(cp)}}}}}",
         "    workers:",
@@ -327,19 +332,21 @@ def write_inventory(stage: str, mode: str, cp: str, workers: list[str], ips: dic
         *[f"        {w}: {host(w)}" for w in workers],
     ]
     (inv / "hosts.yml").write_text("\n".join(lines) + "\n")
-    # The real test bed's settings (tests/testbed/offline/group_vars/all), with the bench's own
-    # mirror container, absolute archive paths (playbook_dir differs between site.yml and
-    # playbooks/site.yml) and no smoke workload.
-    parts = [(TESTBED / "offline/group_vars/all" / name).read_text() for name in ("container.yml", "offline.yml")]
-    offline = parts[0] + parts[1].removeprefix("---\n")
-    offline = re.sub(r"(?m)^kube_packages_repo_base_url:.*$", f"kube_packages_repo_base_url: {MIRROR_URL}", offline)
-    offline += (
-        "\n# bench overrides\n"
+    # The real test bed's settings (tests/testbed/offline/group_vars/all), then the bench's own
+    # (a later file of group_vars/all/ wins): its mirror container, absolute archive paths
+    # (playbook_dir differs between site.yml and playbooks/site.yml) and no smoke workload.
+    gv = inv / "group_vars" / "all"
+    gv.mkdir(parents=True, exist_ok=True)
+    for name in ("container.yml", "offline.yml"):
+        text = (TESTBED / "offline/group_vars/all" / name).read_text()
+        text = re.sub(r"(?m)^kube_packages_repo_base_url:.*$", f"kube_packages_repo_base_url: {MIRROR_URL}", text)
+        (gv / name).write_text(text)
+    archives = "".join(f"  - {a}\n" for a in IMAGE_ARCHIVES)
+    (gv / "zz-bench.yml").write_text(
+        "---\n# Written by bench/lib/bench.py.\n"
         f'testbed_kube: real\nkube_packages_version: "{KUBE_VERSION}"\n'
-        f"containerd_image_archives_copy: {json.dumps(IMAGE_ARCHIVES)}\n"
-        "verify_smoke_test: false\n"
+        f"containerd_image_archives_copy:\n{archives}verify_smoke_test: false\n"
     )
-    (inv / "group_vars" / "all.yml").write_text(offline)
     return inv
 
 
@@ -841,7 +848,7 @@ def table(summary: dict, meta: dict) -> str:
         lines += ["", "| ratio | value | target | |", "| --- | ---: | ---: | --- |"]
         for key, r in ms["ratios"].items():
             mark = "n/a" if r["met"] is None else ("met" if r["met"] else "MISSED")
-            val = "—" if r["value"] is None else f"{r['value']:.2f}"
+            val = "—" if r["value"] is None else f"{r['value']:.3f}"
             lines.append(f"| {key} | {val} | ≤ {r['target']:.2f} | {mark} |")
         cols = [n for n, s in st.items() if s.get("roles_s")]
         if cols:
