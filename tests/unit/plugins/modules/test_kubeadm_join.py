@@ -37,7 +37,11 @@ class FakeKubeadm:
 @pytest.fixture
 def fake(monkeypatch):
     kubeadm = FakeKubeadm()
-    monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, argv, **kwargs: kubeadm(self, argv, **kwargs))
+
+    def run_command(module, argv, **kwargs):  # a function, so that it binds as a method
+        return kubeadm(module, argv, **kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, required=False: f"/usr/bin/{name}")
     return kubeadm
 
