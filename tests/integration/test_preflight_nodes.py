@@ -117,10 +117,10 @@ def runs(mirror: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run
     )
     unreachable = NODES / "unreachable_repository.yml"
     unreachable_messages = (
-        "kube_packages_repo_url (from kube_packages_repo_base_url) is http://127.0.0.1:9/core:/stable:/v1.30/deb/, but the Kubernetes package repository "
+        "kube_packages_repo_url is http://127.0.0.1:9/core:/stable:/v1.30/deb/, but the Kubernetes package repository "
         "does not answer from cp1 (GET http://127.0.0.1:9/core:/stable:/v1.30/deb/Release:",
         "Connection refused",
-        "Point kube_packages_repo_base_url at a repository this host reaches",
+        "Point kube_packages_repo_url (or kube_packages_repo_base_url, which it is built from by default) at a repository this host reaches",
     )
     return {
         "reachable": Run(reachable, ("cp1",)),
@@ -161,7 +161,7 @@ def runs(mirror: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run
             messages=(
                 f"kube_packages_repo_key_url is {mirror}/{KUBE_REPO_PATH}/missing.key, but its signing key does not answer "
                 f"from cp1 (GET {mirror}/{KUBE_REPO_PATH}/missing.key: HTTP 404;",
-                "Point kube_packages_repo_key_url at a repository",
+                "Point kube_packages_repo_key_url (or kube_packages_repo_base_url",
             ),
         ),
         "unresolvable_endpoint": Run(
