@@ -109,11 +109,16 @@ def log(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
+def redact(text: str) -> str:
+    return re.sub(r"(--token[ =]+|--discovery-token-ca-cert-hash[ =]+)\S+", r"\1<redacted>", text)
+
+
 def run(args, check=True, capture=True, timeout=None, env=None, input_=None, stdin=None) -> subprocess.CompletedProcess:
     res = subprocess.run(args, capture_output=capture, text=stdin is None, timeout=timeout, env=env, input=input_, stdin=stdin, check=False)
     if check and res.returncode != 0:
         err = res.stderr if isinstance(res.stderr, str) else (res.stderr or b"").decode(errors="replace")
-        raise RuntimeError(f"{shlex.join(map(str, args))} exited {res.returncode}: {err.strip()[-2000:]}")
+        # The stderr tail first (what failed), then the command; join tokens never reach a log.
+        raise RuntimeError(redact(f"{err.strip()[-1500:]} (from: {shlex.join(map(str, args))[-400:]} exited {res.returncode})"))
     return res
 
 
@@ -840,7 +845,7 @@ def table(summary: dict, meta: dict) -> str:
                 failed = "failed"
                 failed += f" after {f['after_s']:.0f} s" if f.get("after_s") else ""
                 failed += f" in {f['role']}" if f.get("role") else ""
-                failed += f" ({str(f['reason'])[:80]})" if f.get("reason") and not f.get("role") else ""
+                failed += f" ({' '.join(str(f['reason']).split())[-80:]})" if f.get("reason") and not f.get("role") else ""
             wall = failed if not w else (f"{w['min']:.1f} / {w['median']:.1f} s" if multi else f"{w['min']:.1f} s")
             ch = s.get("changed", {})
             changed = "" if not ch else (f"{ch['min']} / {ch['median']}" if multi else f"{ch['min']}")
