@@ -825,6 +825,14 @@ STAGE_LABELS = {
 }
 
 
+def _min_table(title: str, label: str, heads: list[str], keys: list[str], columns: list[dict]) -> list[str]:
+    """Markdown lines: one row per key, one column per stage, each cell the minimum seconds of that key there."""
+    lines = ["", title, "", f"| {label} | " + " | ".join(heads) + " |", "| --- |" + " ---: |" * len(heads)]
+    for key in keys:
+        lines.append(f"| {key} | " + " | ".join(fmt(column.get(key, {}).get("min"), "") for column in columns) + " |")
+    return lines
+
+
 def table(summary: dict, meta: dict) -> str:
     multi = meta["repeat"] > 1
     lines = [
@@ -858,24 +866,18 @@ def table(summary: dict, meta: dict) -> str:
         cols = [n for n, s in st.items() if s.get("roles_s")]
         if cols:
             all_roles = sorted({r for n in cols for r in st[n]["roles_s"]}, key=_role_key)
-            lines += ["", "Time per role (s, min; each task billed until the next task starts):", ""]
             heads = [n + (" (until failure)" if st[n].get("roles_partial") else "") for n in cols]
-            lines.append("| role | " + " | ".join(heads) + " |")
-            lines.append("| --- |" + " ---: |" * len(cols))
-            for role in all_roles:
-                vals = [st[n]["roles_s"].get(role, {}).get("min") for n in cols]
-                lines.append(f"| {role} | " + " | ".join(fmt(v, "") for v in vals) + " |")
+            lines += _min_table(
+                "Time per role (s, min; each task billed until the next task starts):", "role", heads, all_roles, [st[n]["roles_s"] for n in cols]
+            )
         acols = [n for n in cols if st[n].get("actions_s")]
         if acols:
             kinds = []
             for n in acols:
                 kinds += [k for k in list(st[n]["actions_s"])[:8] if k not in kinds]
-            lines += ["", "Time per task kind (module; s, min; the eight largest of each stage):", ""]
-            lines.append("| module | " + " | ".join(acols) + " |")
-            lines.append("| --- |" + " ---: |" * len(acols))
-            for k in kinds:
-                vals = [st[n]["actions_s"].get(k, {}).get("min") for n in acols]
-                lines.append(f"| {k} | " + " | ".join(fmt(v, "") for v in vals) + " |")
+            lines += _min_table(
+                "Time per task kind (module; s, min; the eight largest of each stage):", "module", acols, kinds, [st[n]["actions_s"] for n in acols]
+            )
         split = [n for n in cols if st[n].get("package_tasks_s")]
         if split:
             lines += ["", "Where the plays' time goes (s, min): package-manager tasks vs the rest:", ""]
