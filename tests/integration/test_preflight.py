@@ -170,8 +170,8 @@ def node_overlap_case(tmp_dir: Path) -> Case:
     )
 
 
-def run_preflight(inventory: str) -> subprocess.CompletedProcess[str]:
-    """Run playbooks/preflight.yml (and nothing else) against a fixture inventory."""
+def run_playbook(inventory: str | Path, *args: str, playbook: str = PLAYBOOK) -> subprocess.CompletedProcess[str]:
+    """Run a playbook (playbooks/preflight.yml unless told) against a fixture inventory, plain-text output."""
     env = dict(os.environ)
     env.update(
         ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
@@ -183,12 +183,12 @@ def run_preflight(inventory: str) -> subprocess.CompletedProcess[str]:
     if not path.is_absolute():
         path = INVENTORIES / inventory
     return subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), PLAYBOOK, "-i", str(path)],
+        [str(ANSIBLE_PLAYBOOK), playbook, "-i", str(path), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
         check=False,
     )
 
@@ -211,7 +211,7 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
 def results(cases: dict[str, Case]) -> dict[str, subprocess.CompletedProcess[str]]:
     assert ANSIBLE_PLAYBOOK.exists(), f"{ANSIBLE_PLAYBOOK} is missing; run `make setup`"
     with ThreadPoolExecutor(max_workers=6) as pool:
-        futures = {name: pool.submit(run_preflight, case.inventory) for name, case in cases.items()}
+        futures = {name: pool.submit(run_playbook, case.inventory) for name, case in cases.items()}
         return {name: future.result() for name, future in futures.items()}
 
 

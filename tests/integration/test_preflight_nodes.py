@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from test_preflight import ANSIBLE_PLAYBOOK, INVENTORIES, PLAYBOOK, ROOT, describe, recap
+from test_preflight import ANSIBLE_PLAYBOOK, INVENTORIES, describe, recap, run_playbook
 
 NODES = INVENTORIES / "nodes"
 KUBE_REPO_PATH = "core:/stable:/v1.30/deb"
@@ -34,25 +33,6 @@ class Run:
     hosts: tuple[str, ...]
     args: tuple[str, ...] = ()
     messages: tuple[str, ...] = ()
-
-
-def run_preflight(run: Run) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-    )
-    return subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), PLAYBOOK, "-i", str(run.inventory), *run.args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +160,7 @@ def runs(mirror: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run
 def results(runs: dict[str, Run]) -> dict[str, subprocess.CompletedProcess[str]]:
     assert ANSIBLE_PLAYBOOK.exists(), f"{ANSIBLE_PLAYBOOK} is missing; run `make setup`"
     with ThreadPoolExecutor(max_workers=5) as pool:
-        futures = {name: pool.submit(run_preflight, run) for name, run in runs.items()}
+        futures = {name: pool.submit(run_playbook, run.inventory, *run.args) for name, run in runs.items()}
         return {name: future.result() for name, future in futures.items()}
 
 

@@ -8,13 +8,12 @@ YAML types. SAFETY: only playbooks/preflight.yml runs, which changes nothing.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
-from test_preflight import ANSIBLE_PLAYBOOK, INVENTORIES, PLAYBOOK, ROOT, describe, recap
+from test_preflight import ANSIBLE_PLAYBOOK, PLAYBOOK, describe, recap, run_playbook
 
 
 @dataclass(frozen=True)
@@ -140,15 +139,7 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 def run(case: Run) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-    )
-    argv = [str(ANSIBLE_PLAYBOOK), case.playbook, "-i", str(INVENTORIES / case.inventory), "-e", json.dumps(case.extra_vars)]
-    return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
+    return run_playbook(case.inventory, "-e", json.dumps(case.extra_vars), playbook=case.playbook)
 
 
 @pytest.fixture(scope="module")
