@@ -22,6 +22,16 @@ options:
   files:
     description:
       - Files and directories and what they must look like.
+      - Instead of O(files[].checksum), an entry may give one of these, which the controller resolves before the
+        module runs, so that a role declares each file once and its tasks loop over the same list.
+        C(template), a template of the role (its C(templates/) search path) whose rendering the file must hold; it is
+        rendered with C(item) set to the entry, as a task looping over the list with M(ansible.builtin.template) and
+        C(src: "{{ item.template }}") renders it, and only its checksum goes to the node.
+        C(content), the text the file must hold; only its checksum goes to the node.
+        C(src), a file on the controller (its C(files/) search path) that the file is a copy of; with C(compare: size)
+        in the entry only its size is compared, for image archives of hundreds of MB.
+        An empty string counts as not given.
+      - Other keys of an entry are ignored, so an entry may carry what its tasks and its template read.
     type: list
     elements: dict
     default: []
@@ -41,6 +51,11 @@ options:
           - Checksum of the wanted content as hex digits, SHA-1 (what the C(hash('sha1')) filter returns)
             unless prefixed with another C(hashlib) algorithm name, as in V(sha256:0123abcd...).
         type: str
+      size:
+        description:
+          - Wanted size in bytes, for files too large to checksum at each run.
+          - Set from an entry's C(src) (see O(files)).
+        type: int
       same_as:
         description: Another file on the node that must have the same content, for a copy with C(remote_src).
         type: path
@@ -193,7 +208,7 @@ EXAMPLES = r"""
   kubeadm.cluster.node_state:
     files:
       - path: /etc/containerd/config.toml
-        checksum: "{{ lookup('ansible.builtin.template', 'config-v2.toml.j2') | hash('sha1') }}"
+        template: config-v2.toml.j2
         mode: "0644"
         owner: root
         group: root
@@ -313,6 +328,7 @@ def argument_spec() -> dict:
                 path=dict(type="path", required=True),
                 state=dict(type="str", choices=["file", "directory", "absent"], default="file"),
                 checksum=dict(type="str"),
+                size=dict(type="int"),
                 same_as=dict(type="path"),
                 contains=dict(type="list", elements="str", default=[]),
                 mode=dict(type="str"),
@@ -433,7 +449,7 @@ class Probe:
             return
         self.check_attributes(path, st, want)
         if want["state"] == "file":
-            self.check_content(path, want)
+            self.check_content(path, st, want)
 
     def check_attributes(self, path: str, st: os.stat_result, want: dict) -> None:
         if want["mode"] is not None:
@@ -451,7 +467,9 @@ class Probe:
             if actual != wanted:
                 self.differ(f"{path}: {field} {actual}, wanted {wanted}")
 
-    def check_content(self, path: str, want: dict) -> None:
+    def check_content(self, path: str, st: os.stat_result, want: dict) -> None:
+        if want["size"] is not None and st.st_size != want["size"]:
+            self.differ(f"{path}: {st.st_size} bytes, wanted {want['size']}")
         if want["checksum"] is None and want["same_as"] is None and not want["contains"]:
             return
         data = _read_bytes(path)
