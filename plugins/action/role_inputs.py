@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import yaml
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.kubeadm.cluster.plugins.plugin_utils._role_inputs import check_options, unknown_names
-
-# A default that is another variable, possibly with filters: "{{ other_var | default('x') }}".
-_SOURCE = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\||\}\})")
+from ansible_collections.kubeadm.cluster.plugins.plugin_utils._role_inputs import check_options, name_the_source, unknown_names
 
 
 class ActionModule(ActionBase):
@@ -46,7 +42,7 @@ class ActionModule(ActionBase):
             except Exception as err:  # noqa: BLE001 - any templating error is the user's input error
                 errors.append(f"{name} cannot be evaluated: {err}")
         for error in check_options(values, options):
-            errors.append(self._name_the_source(error, task_vars))
+            errors.append(name_the_source(error, task_vars))
 
         warnings = unknown_names(list(task_vars), options, f"{role_name}_")
         if warnings:
@@ -60,16 +56,3 @@ class ActionModule(ActionBase):
             result["checked"] = sorted(values)
             result["msg"] = f"The {len(values)} variables of kubeadm.cluster.{role_name} are valid."
         return result
-
-    @staticmethod
-    def _name_the_source(error, task_vars):
-        """Name the variable the user set when the invalid one is a default taken from it.
-
-        Defaults such as ``preflight_pod_cidr: "{{ control_plane_pod_cidr | default(...) }}"`` pass
-        another role's variable on; the user knows that one.
-        """
-        name = error.split(" ", 1)[0].split("[", 1)[0].split(".", 1)[0]
-        source = _SOURCE.match(str(task_vars.get(name, "")))
-        if source and source.group(1) in task_vars and source.group(1) != name:
-            return f"{error.replace(name, source.group(1)).rstrip('.')} (passed on as {name})."
-        return error

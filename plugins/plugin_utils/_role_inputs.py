@@ -11,6 +11,7 @@ checks convert nothing: a value must already have the type the specification dec
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -131,3 +132,46 @@ def unknown_names(names: Sequence[str], options: Mapping[str, Any], role_prefix:
             suggestion = f" Did you mean {close[0]}?" if close else ""
             warnings.append(f"{name} is set, but the role does not know it, so it has no effect.{suggestion}")
     return warnings
+
+
+# A default that passes another variable on, possibly through filters: "{{ other_var }}",
+# "{{ other_var | default(fallback_var) }}", "{{ other_var | default('x') }}".
+_REFERENCE = re.compile(
+    r"^\{\{\s*(?P<first>[A-Za-z_][A-Za-z0-9_]*)\s*"
+    r"(?:\|\s*(?:ansible\.builtin\.)?(?:default|d)\(\s*(?P<fallback>[A-Za-z_][A-Za-z0-9_]*)\s*\)\s*)?"
+    r"(?:\||\}\})"
+)
+
+
+def passed_on_from(name: str, raw_vars: Mapping[str, Any]) -> list[str]:
+    """The variables a value came through, from ``name`` back to the one whose value was written.
+
+    ``raw_vars`` are the untemplated variables. A default such as
+    ``control_plane_kubernetes_version: "{{ kube_packages_version | default(cluster_defaults_kubernetes_version) }}"``
+    passes on ``kube_packages_version`` when that is defined, else ``cluster_defaults_kubernetes_version``;
+    the chain is followed as long as each value is such a reference.
+    """
+    chain = [name]
+    while True:
+        value = raw_vars.get(chain[-1])
+        match = _REFERENCE.match(value) if isinstance(value, str) else None
+        if not match:
+            return chain
+        source = match.group("first") if match.group("first") in raw_vars else match.group("fallback")
+        if not source or source not in raw_vars or source in chain:
+            return chain
+        chain.append(source)
+
+
+def name_the_source(error: str, raw_vars: Mapping[str, Any]) -> str:
+    """Name the variable the user set when the invalid one is a default taken from it.
+
+    Defaults such as ``preflight_pod_cidr: "{{ control_plane_pod_cidr | default(cluster_defaults_pod_cidr) }}"``
+    pass another variable on; the user knows the one they set.
+    """
+    name = error.split(" ", 1)[0].split("[", 1)[0].split(".", 1)[0]
+    chain = passed_on_from(name, raw_vars)
+    if len(chain) == 1:
+        return error
+    renamed = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", chain[-1], error).rstrip(".")
+    return f"{renamed} (passed on as {', then '.join(reversed(chain[:-1]))})."
