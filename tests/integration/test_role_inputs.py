@@ -51,6 +51,9 @@ RUNS: dict[str, Run] = {
         }
     ),
     "unquoted_version": Run({"kube_packages_version": 1.3}),
+    # Not a variable users are meant to set, but the roles' defaults fall back to it (good.yml does not
+    # set control_plane_dns_domain): named when wrong.
+    "cluster_default_number": Run({"cluster_defaults_dns_domain": 5}),
     "shared_advertise_address": Run(
         {"control_plane_endpoint": "k8s-api.example.com:6443", "control_plane_advertise_address": "127.0.0.1"},
         inventory="ha_without_endpoint.yml",
@@ -122,6 +125,10 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "unquoted_version_number": (
         "unquoted_version",
         ("kube_packages_version must be a string; got the number 1.3. Quote it in YAML",),
+    ),
+    "cluster_default_named_through_the_defaults": (
+        "cluster_default_number",
+        ("cluster_defaults_dns_domain must be a string; got the number 5 (passed on as preflight_dns_domain).",),
     ),
     "smoke_test_without_a_pod_network": (
         "smoke_without_network",

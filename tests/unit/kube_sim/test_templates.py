@@ -53,10 +53,18 @@ def trusted(value: object) -> object:
     return value
 
 
+def _load(role: str, part: str) -> dict:
+    path = REPO / "roles" / role / part / "main.yml"
+    return (yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
+
+
 def render(role: str, template: str, version: str, extra: dict) -> str:
     variables: dict = {}
+    # The defaults of the role's dependencies (kubeadm.cluster.cluster_defaults) under its own, as Ansible merges them.
+    for dependency in _load(role, "meta").get("dependencies") or []:
+        variables.update(_load((dependency["role"] if isinstance(dependency, dict) else dependency).rsplit(".", 1)[-1], "defaults"))
     for part in ("defaults", "vars"):
-        variables.update(yaml.safe_load((REPO / "roles" / role / part / "main.yml").read_text()) or {})
+        variables.update(_load(role, part))
     variables = trusted(variables)
     variables.update(
         inventory_hostname="node1",
