@@ -26,10 +26,10 @@ options:
         module runs, so that a role declares each file once and its tasks loop over the same list.
         C(template), a template of the role (its C(templates/) search path) whose rendering the file must hold; it is
         rendered with C(item) set to the entry, as a task looping over the list with M(ansible.builtin.template) and
-        C(src: "{{ item.template }}") renders it, and only its checksum goes to the node.
+        C(item.template) as its C(src) renders it, and only its checksum goes to the node.
         C(content), the text the file must hold; only its checksum goes to the node.
-        C(src), a file on the controller (its C(files/) search path) that the file is a copy of; with C(compare: size)
-        in the entry only its size is compared, for image archives of hundreds of MB.
+        C(src), a file on the controller (its C(files/) search path) that the file is a copy of; when the entry also
+        has C(compare) set to V(size), only its size is compared, for image archives of hundreds of MB.
         An empty string counts as not given.
       - Other keys of an entry are ignored, so an entry may carry what its tasks and its template read.
     type: list
