@@ -83,14 +83,17 @@ class ActionModule(ActionBase):
 
 
 def _force_full_path(result: dict, args: dict) -> None:
-    """Report every declared file, package, module and sysctl as drift, so the repair tasks visit them all."""
+    """Report every declared file, package and sysctl as drift, so the repair tasks visit them all.
+
+    Kernel modules keep the module's answer: modprobe of a module that is already active fails where
+    there is no module tree (containers), and a role without the comparison would test first too.
+    """
     result["converged"] = False
     result["differences"] = [f"{FULL_PATH_ENV}=1: the comparison is ignored"]
     drift = result.setdefault("drift", {})
     drift["files"] = [entry["path"] for entry in args["files"]]
     names = list(args.get("packages") or {}) + list(args.get("held_packages") or []) + list(args.get("unheld_packages") or [])
     drift["packages"] = dict.fromkeys(names)
-    drift["kernel_modules"] = list(args.get("kernel_modules") or [])
     drift["sysctls"] = dict.fromkeys(args.get("sysctls") or {})
 
 
