@@ -319,6 +319,9 @@ def write_inventory(stage: str, mode: str, cp: str, workers: list[str], ips: dic
             "ansible_user: root",
             f"ansible_ssh_private_key_file: {SSH_DIR / 'id_ed25519'}",
             "ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR",
+            # Throwaway containers with new host keys each run. Mitogen's own SSH connection for a
+            # delegated task reads this, not the SSH arguments above.
+            "ansible_host_key_checking: false",
         ]
 
         def host(h):
