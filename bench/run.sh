@@ -27,6 +27,14 @@ case "${1:-}" in clean|parse) ;; *)
     exit 1
   fi
   KUBEADM_TESTBED_KUBE=real "$top/tests/testbed/prepare-kube.sh"
+  # Every node container's systemd, containerd and kubelet take inotify instances from the host's
+  # per-user limit (128 on Debian): with 11 nodes the kubelets die at start ("too many open
+  # files") and kubeadm join times out, for site.yml and the floor alike. Raise it, as kind does.
+  if [ "$(cat /proc/sys/fs/inotify/max_user_instances)" -lt 1024 ]; then
+    echo "[bench] raising fs.inotify.max_user_instances to 1024 for the node containers" >&2
+    sysctl -q -w fs.inotify.max_user_instances=1024 ||
+      echo "[bench] could not raise fs.inotify.max_user_instances (not root?): the 1 + 10 joins may fail" >&2
+  fi
   # Mitogen, only when asked for, beside the venv rather than in it.
   case ",${BENCH_MODES:-}," in *,mitogen,*)
     [ -d "$here/.work/mitogen/ansible_mitogen" ] ||
