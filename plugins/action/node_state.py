@@ -19,6 +19,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import lookup_loader
+from ansible_collections.kubeadm.cluster.plugins.lookup.file_checksum import file_digest
 
 # What the module compares for one file; everything else in an entry is for the tasks or the template.
 _MODULE_FILE_KEYS = ("path", "state", "checksum", "size", "same_as", "contains", "mode", "owner", "group")
@@ -62,7 +63,7 @@ class ActionModule(ActionBase):
             # and on every node at each run. The copy task that repairs them still checksums.
             wanted["size"] = os.stat(self._find_source(entry["src"])).st_size
         elif "src" in given:
-            wanted["checksum"] = _file_sha1(self._find_source(entry["src"]))
+            wanted["checksum"] = file_digest(self._find_source(entry["src"]), "sha1")
         return wanted
 
     def _render(self, entry: dict, task_vars: dict) -> str:
@@ -95,14 +96,6 @@ def _force_full_path(result: dict, args: dict) -> None:
     names = list(args.get("packages") or {}) + list(args.get("held_packages") or []) + list(args.get("unheld_packages") or [])
     drift["packages"] = dict.fromkeys(names)
     drift["sysctls"] = dict.fromkeys(args.get("sysctls") or {})
-
-
-def _file_sha1(path: str) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _sha1(text: object) -> str:
