@@ -8,6 +8,7 @@
 #   BENCH_KEEP=1         keep the containers (and mirror, network) of the last stage afterwards
 #   bench/run.sh clean   remove everything the benchmark created (kb-* containers, volumes, network)
 #   bench/run.sh parse LOG.json   summarise one saved site.yml log of bench/.work/logs
+#   bench/run.sh report RESULT.json   the tables of a saved result (also one a stopped run left)
 # Node containers start here: on a shared machine run it under the test bed's lock, e.g.
 #   flock /tmp/kubeadm-molecule.lock bench/run.sh
 set -euo pipefail
@@ -16,7 +17,7 @@ top=$(cd "$here/.." && pwd)
 py=$top/.venv/bin/python
 [ -x "$py" ] || { echo "[bench] $py missing: run 'make setup' first" >&2; exit 1; }
 
-case "${1:-}" in clean|parse) ;; *)
+case "${1:-}" in clean|parse|report) ;; *)
   "$top/tests/testbed/build-images.sh" bookworm
   # The real v1.28.4 binaries and image archives of ../shared/kube, unpacked into .cache/kube,
   # and the offline mirror built from them: what the molecule scenarios use.

@@ -856,6 +856,8 @@ def table(summary: dict, meta: dict) -> str:
         f"{meta['cpus']} CPUs, {meta['mem_gib']} GiB, real Kubernetes {KUBE_VERSION} (../shared/kube) from the offline "
         f"mirror, BENCH_REPEAT={meta['repeat']}" + (" (times: min / median)" if multi else " (one run per figure)") + ".",
     ]
+    if meta.get("complete") is False:
+        lines += ["", "**Incomplete**: the run was stopped part-way; these are the repetitions it finished."]
     for mode, ms in summary.items():
         st = ms["stages"]
         lines += ["", f"## Connection: {mode}", "", "| stage | wall | tasks | changed | ok runs |", "| --- | ---: | ---: | ---: | ---: |"]
@@ -918,6 +920,10 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "parse":  # debugging: summarize a saved playbook JSON log
         print(json.dumps(parse_playbook_json(Path(sys.argv[2])), indent=2))
         return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "report":  # the tables of a saved result, complete or not
+        doc = json.loads(Path(sys.argv[2]).read_text())
+        print(table(doc["summary"], doc["meta"]), end="")
+        return 0
     bad_modes = [m for m in MODES if m not in ("docker", *SSH_MODES)]
     if bad_modes or not MODES:
         log(f"BENCH_MODES must list docker, ssh and/or mitogen, not {os.environ.get('BENCH_MODES')!r}")
@@ -958,6 +964,18 @@ def main() -> int:
     reps: dict[str, list[dict]] = {m: [] for m in MODES}
     t_all = time.monotonic()
     sizes = [2] + ([] if SKIP_10 and f"1_{LARGE}" not in sizes_only else [LARGE])
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{now.strftime('%Y-%m-%d-%H%M%S')}-{meta['host']}.json"
+
+    def save(done: bool) -> dict:
+        # Written after every repetition too (meta.complete false), so a run stopped part-way
+        # keeps what it measured; the final write replaces it.
+        meta["complete"] = done
+        meta["bench_wall_s"] = round(time.monotonic() - t_all, 1)
+        summary = summarize(reps)
+        out.write_text(json.dumps({"meta": meta, "summary": summary, "runs": reps}, indent=2) + "\n")
+        return summary
+
     try:
         for i in range(REPEAT):
             for mode in MODES:
@@ -971,15 +989,11 @@ def main() -> int:
                     if wanted("floor", n):
                         rep[stage_name("floor", n)] = stage_floor(mode, n)
                 reps[mode].append(rep)
+                save(done=False)
     finally:
         if not KEEP:
             clean_all()
-    meta["bench_wall_s"] = round(time.monotonic() - t_all, 1)
-    summary = summarize(reps)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    doc = {"meta": meta, "summary": summary, "runs": reps}
-    out = RESULTS / f"{now.strftime('%Y-%m-%d-%H%M%S')}-{meta['host']}.json"
-    out.write_text(json.dumps(doc, indent=2) + "\n")
+    summary = save(done=True)
     md = table(summary, meta)
     (RESULTS / "latest.md").write_text(md)
     print(md)
