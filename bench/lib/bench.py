@@ -132,11 +132,32 @@ def our_containers() -> list[str]:
     return [n for n in out if n.startswith(PREFIX)]
 
 
+def thaw(name: str) -> None:
+    """Thaw the frozen cgroups under a node container. With cgroup v1, a pod's `runc init` killed
+    while runc had its cgroup frozen stays in the freezer, and Docker then cannot kill the node
+    ("did not receive an exit event"): its name stays taken and the next stage cannot start."""
+    cid = run(["docker", "inspect", "-f", "{{.Id}}", name], check=False).stdout.strip()
+    if not cid:
+        return
+    for root in Path("/sys/fs/cgroup").glob(f"**/*{cid}*"):
+        for state in [*root.rglob("freezer.state"), *root.rglob("cgroup.freeze")]:
+            try:
+                if state.read_text().strip() in ("FROZEN", "FREEZING", "1"):
+                    state.write_text("THAWED" if state.name == "freezer.state" else "0")
+            except OSError:
+                pass
+
+
 def remove_nodes(names) -> None:
     names = [n for n in names if n.startswith(PREFIX)]  # never anything but ours
     if not names:
         return
     run(["docker", "rm", "-f", "-v", *names], check=False)
+    left = [n for n in names if run(["docker", "inspect", n], check=False).returncode == 0]
+    if left:
+        for name in left:
+            thaw(name)
+        run(["docker", "rm", "-f", "-v", *left], check=False)
     run(["docker", "volume", "rm", *[f"{n}-var" for n in names]], check=False)
 
 
