@@ -15,6 +15,7 @@ import ipaddress
 import os
 import re
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 INVENTORIES = Path(__file__).resolve().parent / "inventories"
 PLAYBOOK = "playbooks/preflight.yml"
-ANSIBLE_PLAYBOOK = ROOT / ".venv" / "bin" / "ansible-playbook"
+# The ansible-playbook of the environment pytest runs in: the pinned venv, or one of the
+# ansible-core matrix (tests/matrix.sh).
+ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 
 RECAP_LINE = re.compile(
     r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+"

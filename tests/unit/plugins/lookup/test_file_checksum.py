@@ -34,13 +34,16 @@ def file_checksum():
     pytest imports every test file before it runs any test, so this imports late and switches back
     when these tests are done.
     """
-    from ansible.module_utils import _internal
-
-    was_controller = _internal.is_controller
+    try:
+        from ansible.module_utils import _internal
+    except ImportError:  # before ansible-core 2.19 there is no such mode
+        _internal = None
+    was_controller = _internal and _internal.is_controller
     from ansible_collections.kubeadm.cluster.plugins.lookup import file_checksum as module
 
     yield module
-    _internal.is_controller = was_controller
+    if _internal:
+        _internal.is_controller = was_controller
 
 
 @pytest.fixture
