@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 name: file_checksum
 short_description: Checksum files on the controller
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns the hex digest of each file named in O(_terms), one per term and in the same order, computed in the
     controller process. No module runs, so this is much cheaper than M(ansible.builtin.stat) delegated to

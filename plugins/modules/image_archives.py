@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: image_archives
 short_description: Import container image archives into containerd when their images are missing
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the image names that each archive in O(paths) holds, without importing it, lists the images containerd
     has in O(namespace), and runs C(ctr images import) only for the archives that name at least one image

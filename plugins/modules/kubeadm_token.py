@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: kubeadm_token
 short_description: Get the data a node needs to join a kubeadm cluster
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Runs on an initialised kubeadm control plane node and returns what C(kubeadm join) needs on another node
     (a bootstrap token, the discovery hash of the cluster CA, the API server endpoint and, on request,
