@@ -11,6 +11,20 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.kubeadm.cluster.plugins.plugin_utils._role_inputs import check_options, name_the_source, unknown_names
 
 
+def _typed(templar):
+    """A templar whose results keep the type the user wrote (``1.3`` stays a number).
+
+    From ansible-core 2.19 every templar does. Before it, a template renders to a string unless
+    Jinja's native mode is on, so a role default such as ``"{{ kube_packages_version }}"`` would
+    hide the type of the value it passes on.
+    """
+    try:
+        from ansible.template import AnsibleNativeEnvironment
+    except ImportError:
+        return templar
+    return templar.copy_with_new_env(environment_class=AnsibleNativeEnvironment)
+
+
 class ActionModule(ActionBase):
     """Check the variables of the running role against its meta/argument_specs.yml, strictly."""
 
@@ -34,11 +48,12 @@ class ActionModule(ActionBase):
 
         role_name = role.get_name(include_role_fqcn=False)
         values, errors = {}, []
+        templar = _typed(self._templar)
         for name in options:
             if name not in task_vars:
                 continue
             try:
-                values[name] = self._templar.template(task_vars[name])
+                values[name] = templar.template(task_vars[name])
             except Exception as err:  # noqa: BLE001 - any templating error is the user's input error
                 errors.append(f"{name} cannot be evaluated: {err}")
         for error in check_options(values, options):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from test_preflight import ANSIBLE_PLAYBOOK, INVENTORIES, describe, recap, run_playbook
+from test_preflight import ANSIBLE_PLAYBOOK, INVENTORIES, describe, recap, run_playbook, says
 
 NODES = INVENTORIES / "nodes"
 KUBE_REPO_PATH = "core:/stable:/v1.30/deb"
@@ -197,8 +197,7 @@ def test_refused_before_any_change(name, results, runs):
     run = runs[name]
     result = results[name]
     assert result.returncode != 0, describe(result)
-    output = result.stdout + result.stderr
     for message in run.messages:
-        assert message in output, f"missing {message!r}\n{describe(result)}"
+        assert says(result, message), f"missing {message!r}\n{describe(result)}"
     counters = check_unchanged(result, run)
     assert any(counts["failed"] for counts in counters.values()), describe(result)

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
-from test_preflight import ANSIBLE_PLAYBOOK, PLAYBOOK, describe, recap, run_playbook
+from test_preflight import ANSIBLE_PLAYBOOK, PLAYBOOK, describe, recap, run_playbook, says
 
 
 @dataclass(frozen=True)
@@ -161,9 +161,8 @@ def results() -> dict[str, subprocess.CompletedProcess[str]]:
 def test_bad_input_is_refused_by_the_preflight_play_naming_the_variable(name, results):
     run_name, messages = CASES[name]
     case, result = RUNS[run_name], results[run_name]
-    output = result.stdout + result.stderr
     for message in messages:
-        assert message in output, f"missing {message!r}\n{describe(result)}"
+        assert says(result, message), f"missing {message!r}\n{describe(result)}"
     counters = recap(result.stdout)
     assert counters, describe(result)
     assert all(counts["changed"] == 0 for counts in counters.values()), describe(result)
