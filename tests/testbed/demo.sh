@@ -5,14 +5,28 @@
 #   KUBEADM_DEMO_WORKERS=3 make demo      more workers
 #   KUBEADM_TESTBED_KUBE_SOURCE=DIR make demo   real Kubernetes from DIR (laid out like ../shared/kube)
 #   tests/testbed/demo.sh down            remove the demo containers
+# Another demo next to it (tests/ee/run.sh does this): its own node names, network and mirror.
+#   KUBEADM_DEMO_NAME=ke                  nodes ke-cp1, ke-worker1, ... (default kd)
+#   KUBEADM_DEMO_RUNNER=ee:IMAGE          run site.yml of the collection installed in the execution
+#                                         environment IMAGE instead of this checkout's (default venv)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-network=kubeadm-demo
+name=${KUBEADM_DEMO_NAME:-kd}
+runner=${KUBEADM_DEMO_RUNNER:-venv}
 workers=${KUBEADM_DEMO_WORKERS:-2}
-inv=$top/.cache/demo/inventory
+demo_dir=$top/.cache/demo/$name
+inv=$demo_dir/inventory
+if [ "$name" = kd ]; then
+  network=kubeadm-demo
+  mirror=kubeadm-mirror
+else
+  network=kubeadm-demo-$name
+  mirror=$name-mirror
+fi
+export MIRROR_CONTAINER=$mirror
 
-nodes() { docker ps -a --filter label=kubeadm-demo --format '{{.Names}}'; }
+nodes() { docker ps -a --filter "label=kubeadm-demo=$name" --format '{{.Names}}'; }
 
 if [ "${1:-up}" = down ]; then
   for n in $(nodes); do docker rm -f "$n" >/dev/null; docker volume rm "$n-var" >/dev/null 2>&1 || true; done
@@ -21,13 +35,18 @@ if [ "${1:-up}" = down ]; then
   echo "demo removed"
   exit 0
 fi
+case "$runner" in
+  venv | ee:?*) ;;
+  *) echo "KUBEADM_DEMO_RUNNER must be venv or ee:IMAGE, not '$runner'" >&2; exit 2 ;;
+esac
 
 "$here/ensure-tools.sh"
 "$here/build-images.sh" bookworm
-docker network inspect "$network" >/dev/null 2>&1 || docker network create --label kubeadm-demo "$network" >/dev/null
+docker network inspect "$network" >/dev/null 2>&1 || docker network create --label "kubeadm-demo=$name" "$network" >/dev/null
 
 rm -rf "$inv/group_vars"
 mkdir -p "$inv/group_vars/all"
+extra=()
 if curl -fsS -m 5 -o /dev/null https://pkgs.k8s.io/core:/stable:/v1.30/deb/Release.key 2>/dev/null; then
   echo "[demo] pkgs.k8s.io answers: installing the real Kubernetes packages"
   cp "$here/offline/group_vars/all/container.yml" "$inv/group_vars/all/"
@@ -52,12 +71,13 @@ MSG
   "$here/prepare-kube.sh"
   "$top/tests/mirror/serve.sh" start "$network" >/dev/null
   cp "$here/offline/group_vars/all/container.yml" "$here/offline/group_vars/all/offline.yml" "$inv/group_vars/all/"
+  [ "$mirror" = kubeadm-mirror ] || extra+=(-e "kube_packages_repo_base_url=http://$mirror")
 fi
 
-names=(kd-cp1)
-for i in $(seq 1 "$workers"); do names+=("kd-worker$i"); done
+names=("$name-cp1")
+for i in $(seq 1 "$workers"); do names+=("$name-worker$i"); done
 for n in "${names[@]}"; do
-  docker inspect "$n" >/dev/null 2>&1 || KUBEADM_TESTBED_LABEL=kubeadm-demo "$here/run-node.sh" "$n" "$network"
+  docker inspect "$n" >/dev/null 2>&1 || KUBEADM_TESTBED_LABEL="kubeadm-demo=$name" "$here/run-node.sh" "$n" "$network"
 done
 
 {
@@ -65,16 +85,44 @@ done
   echo "all:"
   echo "  vars: {ansible_connection: community.docker.docker}"
   echo "  children:"
-  echo "    control_plane: {hosts: {kd-cp1: {}}}"
+  echo "    control_plane: {hosts: {${names[0]}: {}}}"
   echo "    workers:"
   echo "      hosts:"
   for n in "${names[@]:1}"; do echo "        $n: {}"; done
 } > "$inv/hosts.yml"
 # The offline settings give a regular user a kubeconfig, as a user would ask for.
-docker exec kd-cp1 sh -c 'id kube >/dev/null 2>&1 || useradd --create-home --shell /bin/bash kube'
+docker exec "${names[0]}" sh -c 'id kube >/dev/null 2>&1 || useradd --create-home --shell /bin/bash kube'
 
-cd "$top"
-ansible-playbook site.yml -i "$inv"
+# site.yml of the collection in an execution environment: nothing of this checkout but the
+# inventory and the test bed's input files, mounted where the group_vars look for them
+# (beside the playbooks: /testbed stands for this checkout), and the docker CLI and socket for
+# the nodes' docker connection. No network: the nodes are reached through the socket.
+run_in_ee() {
+  local image=$1 dir mounts=()
+  for dir in .cache/kube/images .cache/testbed-images .cache/mirror/images tests/fixtures; do
+    [ ! -d "$top/$dir" ] || mounts+=(-v "$top/$dir:/testbed/$dir:ro")
+  done
+  if [ -e "$inv/group_vars/all/offline.yml" ]; then
+    cat > "$demo_dir/ee-vars.yml" <<'VARS'
+---
+containerd_image_archives_copy: >-
+  {{ (testbed_real_archives if testbed_real else testbed_sim_archives)
+     | map('replace', playbook_dir ~ '/..', '/testbed') | list }}
+cni_manifest_src: /testbed/tests/fixtures/cni/calico-test.yaml
+VARS
+    extra+=(-e @/runner/demo/ee-vars.yml)
+  fi
+  docker run --rm --name "$name-ee" --label "kubeadm-demo=$name" --network none \
+    --group-add "$(stat -c %g /var/run/docker.sock)" -v /var/run/docker.sock:/var/run/docker.sock \
+    -v "$(command -v docker):/usr/local/bin/docker:ro" \
+    -v "$demo_dir:/runner/demo:ro" "${mounts[@]}" -e KUBEADM_TESTBED_KUBE -e ANSIBLE_PIPELINING=true \
+    "$image" ansible-playbook kubeadm.cluster.site -i /runner/demo/inventory "${extra[@]}"
+}
+
+case "$runner" in
+  venv) (cd "$top" && ansible-playbook site.yml -i "$inv" "${extra[@]}") ;;
+  ee:*) run_in_ee "${runner#ee:}" ;;
+esac
 echo
-echo "[demo] the cluster is up: docker exec kd-cp1 kubectl get nodes"
-echo "[demo] remove it with: tests/testbed/demo.sh down"
+echo "[demo] the cluster is up: docker exec ${names[0]} kubectl get nodes"
+echo "[demo] remove it with:$([ "$name" = kd ] || echo " KUBEADM_DEMO_NAME=$name") tests/testbed/demo.sh down"
