@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
+# The oldest ansible-core that meta/runtime.yml declares, in a venv of its own (`make oldest`).
+OLDEST_VENV ?= .venv-oldest
+OLDEST_BIN := $(OLDEST_VENV)/bin
 # upgrade needs real Kubernetes (the simulator has no `kubeadm upgrade`).
 SCENARIOS ?= node_runtime default ha $(if $(filter real,$(KUBEADM_TESTBED_KUBE)),upgrade)
 # The scenarios run on Debian 12 (bookworm) nodes; these run again on Debian 13 (trixie) nodes
@@ -16,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 KUBE_SOURCE := $(or $(KUBEADM_TESTBED_KUBE_SOURCE),$(CURDIR)/../shared/kube)
 export KUBEADM_TESTBED_KUBE ?= $(if $(wildcard $(KUBE_SOURCE)/SHA256SUMS),real,sim)
 
-.PHONY: tools setup demo test lint sanity unit mirror images molecule bench clean
+.PHONY: tools setup setup-oldest demo test lint docs release-check sanity unit mirror images molecule oldest ee bench clean
 
 ## tools: the host packages the test bed needs (Docker engine, debootstrap, mirror tools, venv)
 tools:
@@ -26,9 +29,17 @@ tools:
 setup: $(VENV)/.installed .cache/collections/ansible_collections/kubeadm/cluster
 
 $(VENV)/.installed: requirements-dev.txt
-	python3 -m venv $(VENV)
+	$$(tests/find-python.sh 3.12) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+setup-oldest: $(OLDEST_VENV)/.installed .cache/collections/ansible_collections/kubeadm/cluster
+
+$(OLDEST_VENV)/.installed: tests/requirements-oldest.txt
+	$$(tests/find-python.sh 3.10 3.12) -m venv $(OLDEST_VENV)
+	$(OLDEST_BIN)/pip install -q --upgrade pip
+	$(OLDEST_BIN)/pip install -q -r tests/requirements-oldest.txt
 	touch $@
 
 .cache/collections/ansible_collections/kubeadm/cluster:
@@ -40,13 +51,22 @@ demo: tools setup
 	tests/testbed/demo.sh
 
 ## test: every check CI runs
-test: lint sanity unit mirror molecule
+test: lint docs release-check sanity unit mirror molecule oldest ee
 
 lint: setup
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint --profile production
 	$(BIN)/ruff check plugins tests bench
 	$(BIN)/ruff format --check plugins tests bench
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs dependent --disallow-unknown-collection-refs .
+
+## docs: the docs site builds with sphinx -W (docs/docsite)
+docs: setup
+	tests/docs/build.sh
+
+## release-check: the built tarball holds what users need, and galaxy-importer has no warning
+release-check: setup
+	tests/release/check.sh
 
 sanity: setup
 	tests/run-sanity.sh
@@ -65,6 +85,16 @@ molecule: setup images
 	@if [ "$$KUBEADM_TESTBED_KUBE" = sim ]; then echo "[testbed] no real Kubernetes at $(KUBE_SOURCE): default and ha run on the kube simulator (tests/kube-sim), upgrade is skipped"; fi
 	set -e; for s in $(SCENARIOS); do KUBEADM_TESTBED_SUITE=bookworm $(BIN)/molecule test -s $$s; done
 	set -e; for s in $(TRIXIE_SCENARIOS); do KUBEADM_TESTBED_SUITE=trixie $(BIN)/molecule test -s $$s; done
+
+## oldest: the oldest supported ansible-core: sanity, unit and preflight tests, the default scenario
+oldest: setup-oldest images
+	PATH=$(CURDIR)/$(OLDEST_BIN):$$PATH tests/run-sanity.sh
+	$(OLDEST_BIN)/pytest tests/unit tests/integration
+	PATH=$(CURDIR)/$(OLDEST_BIN):$$PATH KUBEADM_TESTBED_SUITE=bookworm $(OLDEST_BIN)/molecule test -s default
+
+## ee: the execution environment image builds, and brings a demo cluster to Ready through it
+ee: setup images
+	tests/ee/run.sh
 
 bench: setup images
 	bench/run.sh

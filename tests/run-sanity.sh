@@ -35,4 +35,5 @@ rm -rf "$dest"
 mkdir -p "$dest"
 (cd "$top" && git ls-files -co --exclude-standard -z | xargs -0 -I{} sh -c 'test -e "{}" && echo "{}"' | tar -cf - -T -) | tar -xf - -C "$dest"
 cd "$dest"
-ansible-test sanity --venv --python 3.11 --color no
+# The Python of the ansible-test on PATH: each ansible-core of the matrix runs with its own.
+ansible-test sanity --venv --python "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --color no
