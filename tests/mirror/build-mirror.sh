@@ -58,7 +58,7 @@ cleanup() {
 trap cleanup EXIT
 tmp=$(mktemp -d "$MIRROR_WORK_DIR/build.XXXXXX")
 
-if ! gpg_ --list-secret-keys --with-colons 2>/dev/null | grep -q '^sec'; then
+if ! gpg_ --list-secret-keys --with-colons 2>/dev/null | grep '^sec' >/dev/null; then
   log "generating throwaway signing key in $MIRROR_GPG_HOME"
   mkdir -p "$MIRROR_GPG_HOME"
   chmod 700 "$MIRROR_GPG_HOME"

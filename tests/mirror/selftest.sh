@@ -135,7 +135,7 @@ check "/usr/bin/kubeadm installed" in_node 'test -x /usr/bin/kubeadm'
 check "/usr/bin/kubelet and /usr/bin/kubectl installed" in_node 'test -x /usr/bin/kubelet && test -x /usr/bin/kubectl'
 check "kubelet.service installed" in_node 'test -f /usr/lib/systemd/system/kubelet.service'
 check "kubeadm drop-in installed" in_node 'grep -q KUBELET_KUBEADM_ARGS /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf'
-check "systemd sees the drop-in" in_node 'systemctl cat kubelet | grep -q 10-kubeadm.conf'
+check "systemd sees the drop-in" in_node 'systemctl cat kubelet | grep 10-kubeadm.conf >/dev/null'
 check "kubelet.service is not enabled by the package" in_node '! systemctl is-enabled -q kubelet'
 check "/etc/kubernetes/manifests exists" in_node 'test -d /etc/kubernetes/manifests'
 check "/opt/cni/bin/bridge installed" in_node 'test -x /opt/cni/bin/bridge'
@@ -144,9 +144,9 @@ check "/usr/bin/crictl installed" in_node 'test -x /usr/bin/crictl'
 check "installed versions are 1.30.5-1.1" in_node \
   'test "$(dpkg-query -W -f "\${Version} " kubeadm kubelet kubectl)" = "1.30.5-1.1 1.30.5-1.1 1.30.5-1.1 "'
 check "apt sees 1.30.6 as the candidate" in_node \
-  'apt-cache policy kubeadm | grep -q "Candidate: 1.30.6-1.1"'
+  'apt-cache policy kubeadm | grep "Candidate: 1.30.6-1.1" >/dev/null'
 if $fake; then
-  check "@KUBE_VERSION@ filled in scripts" in_node '/usr/bin/kubeadm | grep -q "v1.30.5"'
+  check "@KUBE_VERSION@ filled in scripts" in_node '/usr/bin/kubeadm | grep "v1.30.5" >/dev/null'
 fi
 
 # ------------------------------------------------------------------ tampered repositories
@@ -185,7 +185,7 @@ tamper_case() {  # tamper_case KIND EXPECTED-ERROR-REGEX
     printf '%s\n' "$output" | tail -n 8 >&2
   fi
   check "no package list of the $kind-tampered repository was kept" in_node \
-    "! ls /var/lib/apt/lists/ | grep -q '${bad_server}_${kind}_.*Packages'"
+    "! ls /var/lib/apt/lists/ | grep '${bad_server}_${kind}_.*Packages' >/dev/null"
 }
 tamper_case sig 'BADSIG|signatures were invalid|is not signed'
 tamper_case hash 'Hash Sum mismatch|unexpected size'

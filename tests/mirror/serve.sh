@@ -34,7 +34,7 @@ start() {
   if [ "$running" = true ] && [ "$mounted" = "$dir" ] && answers; then
     # Healthy and serving the same tree: keep it, just make sure it is on this network too.
     if ! docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$MIRROR_CONTAINER" |
-        tr ' ' '\n' | grep -qxF "$network"; then
+        tr ' ' '\n' | grep -xF "$network" >/dev/null; then
       docker network connect "$network" "$MIRROR_CONTAINER"
     fi
   else

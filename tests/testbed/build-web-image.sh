@@ -63,8 +63,10 @@ tar -C "$root" --numeric-owner --owner=0 --group=0 -c . | docker import \
   - "$image" >/dev/null
 
 docker save -o "$work/image.tar" "$image"
-# containerd's importer reads the docker archive through its manifest.json.
-if ! tar -tf "$work/image.tar" | grep -qx 'manifest.json'; then
+# containerd's importer reads the docker archive through its manifest.json. grep reads all of
+# tar's output: with -q it would stop at the match, tar would die of SIGPIPE, and pipefail would
+# fail the check at random.
+if ! tar -tf "$work/image.tar" | grep -x 'manifest.json' >/dev/null; then
   log "docker save wrote no manifest.json; ctr images import would refuse $work/image.tar"
   exit 1
 fi

@@ -30,7 +30,7 @@ chmod 0755 "$dest"/v*/bin/*
 # A later patch label ships no crictl of its own: package the one of the same minor with it.
 for bin in "$dest"/v*/bin; do
   if [ ! -e "$bin/crictl" ]; then
-    crictl=$(find "$dest" -path '*/bin/crictl' | sort | head -n 1)
+    crictl=$(find "$dest" -path '*/bin/crictl' | sort | sed -n 1p)
     [ -z "$crictl" ] || cp "$crictl" "$bin/crictl"
   fi
 done

@@ -29,7 +29,7 @@ if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
   # and would be one cgroup shared by every node container, each kubelet seeing the others'
   # pods there. Mount them here (grouped as systemd groups them), give the container its own
   # cgroup in each, and bind it over the root the same way.
-  own=$(sed -n 's/^[0-9]*:cpu[^:]*:\(\/.\+\)$/\1/p' /proc/self/cgroup | head -n 1)
+  own=$(sed -n 's/^[0-9]*:cpu[^:]*:\(\/.\+\)$/\1/p' /proc/self/cgroup | sed -n 1p)
   if [ -n "$own" ]; then
     mount -o remount,rw /sys/fs/cgroup
     awk '$4 == 1 { print $1 }' /proc/cgroups | sed '/^net_prio$/d; s/^net_cls$/net_cls,net_prio/' > /run/kubeadm-testbed-controllers
