@@ -11,7 +11,7 @@ candidates=()
 for minor in 14 13 12 11 10; do candidates+=("python3.$minor"); done
 candidates+=(python3)
 if command -v pyenv >/dev/null 2>&1; then
-  for dir in $(ls -d "$(pyenv root)"/versions/3.* 2>/dev/null | sort -rV); do candidates+=("$dir/bin/python3"); done
+  while IFS= read -r dir; do candidates+=("$dir/bin/python3"); done < <(find "$(pyenv root)/versions" -mindepth 1 -maxdepth 1 -name '3.*' 2>/dev/null | sort -rV)
 fi
 for candidate in "${candidates[@]}"; do
   path=$(command -v "$candidate" 2>/dev/null) || continue

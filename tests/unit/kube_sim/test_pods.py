@@ -77,7 +77,7 @@ def run_verify(tmp_path: Path, cases: dict[str, dict]) -> dict[str, dict]:
             **case.get("vars", {}),
         }
         case_file.write_text(yaml.safe_dump(registered))
-        result = "{{ {" + ", ".join(f"'{v}': {v}" for v in VERIFY_RESULTS) + "} }}"
+        result = "{{ {" + ", ".join(f"'{v}': {v}" for v in VERIFY_RESULTS) + "} | to_json }}"
         plays.append(
             {
                 "name": name,
@@ -85,7 +85,8 @@ def run_verify(tmp_path: Path, cases: dict[str, dict]) -> dict[str, dict]:
                 "connection": "local",
                 "gather_facts": False,
                 "vars_files": [str(VERIFY / "defaults" / "main.yml"), str(VERIFY / "vars" / "main.yml"), str(case_file)],
-                "tasks": [{"ansible.builtin.copy": {"content": result.replace(" }}", " | to_json }}"), "dest": str(tmp_path / f"{name}.json"), "mode": "0600"}}],
+                # A file rather than a JSON callback: ansible-core 2.16 has no ansible.builtin.json.
+                "tasks": [{"ansible.builtin.copy": {"content": result, "dest": str(tmp_path / f"{name}.json"), "mode": "0600"}}],
             }
         )
     playbook = tmp_path / "verify.yml"
