@@ -3,11 +3,12 @@
 # tarball, installed offline next to the `ansible` package (execution-environment.yml here), and
 # bring a demo cluster (1 control plane + 2 workers, nodes ke-*) to Ready with the collection's
 # site playbook run inside that image. Nothing reaches a registry or Galaxy: the base image is
-# built from the test bed's debootstrapped Debian (base.Containerfile), pip reaches PyPI.
+# built from the test bed's debootstrapped Debian 13 (base.Containerfile), pip reaches PyPI.
 #   tests/ee/run.sh                       build (cached layers are reused), run, remove the nodes
 #   KUBEADM_EE_KEEP=1 tests/ee/run.sh     keep the nodes (KUBEADM_DEMO_NAME=ke tests/testbed/demo.sh down)
 #   KUBEADM_EE_NO_CACHE=1 tests/ee/run.sh build both images without docker's layer cache
-# KUBEADM_TESTBED_KUBE=real|sim is read as by tests/testbed/demo.sh.
+# KUBEADM_TESTBED_KUBE=real|sim is read as by tests/testbed/demo.sh. ansible-galaxy and
+# ansible-builder come from PATH (`make ee` puts the pinned ones of .venv first).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -23,23 +24,11 @@ log() { printf '[ee] %s\n' "$*" >&2; }
 started=$SECONDS
 elapsed() { echo "$((SECONDS - started)) s"; }
 
-# ansible-builder, pinned in requirements.txt, in its own virtual environment.
-builder_venv() {
-  local stamp
-  stamp=$(sha256sum "$here/requirements.txt" | cut -c1-16)
-  if [ "$(cat "$work/venv/.stamp" 2>/dev/null)" != "$stamp" ]; then
-    rm -rf "$work/venv"
-    python3 -m venv "$work/venv"
-    "$work/venv/bin/pip" install -q -r "$here/requirements.txt"
-    echo "$stamp" > "$work/venv/.stamp"
-  fi
-}
-
 # The collection tarball, as `ansible-galaxy collection build` makes it for Galaxy, under the
 # fixed name the test definition installs from.
 collection_tarball() {
   rm -rf "$work/dist"
-  "$top/.venv/bin/ansible-galaxy" collection build --output-path "$work/dist" "$top" >/dev/null
+  ansible-galaxy collection build --output-path "$work/dist" "$top" >/dev/null
   cp "$work/dist"/kubeadm-cluster-*.tar.gz "$work/kubeadm-cluster.tar.gz"
 }
 
@@ -50,7 +39,7 @@ check_introspect() {
   rm -rf "$work/introspect"
   mkdir -p "$coll"
   tar -xzf "$work/kubeadm-cluster.tar.gz" -C "$coll"
-  out=$("$work/venv/bin/ansible-builder" introspect -v 3 "$work/introspect" 2>&1)
+  out=$(ansible-builder introspect -v 3 "$work/introspect" 2>&1)
   printf '%s\n' "$out" | sed -n '/^system:/,$p;/PyYAML/p' >&2
   grep -q "openssh-client \[platform:dpkg\]  # from collection kubeadm.cluster" <<<"$out"
   grep -q "Excluding requirement 'PyYAML' from 'kubeadm.cluster'" <<<"$out"
@@ -68,7 +57,7 @@ build_base_image() {
 }
 
 build_ee() {
-  "$work/venv/bin/ansible-builder" build --container-runtime docker "${no_cache[@]}" \
+  ansible-builder build --container-runtime docker "${no_cache[@]}" \
     -f "$here/execution-environment.yml" -c "$work/context" -t "$image" -v 3 > "$work/build.log" 2>&1 || {
     tail -n 40 "$work/build.log" >&2
     log "ansible-builder build failed; the whole log is $work/build.log"
@@ -93,18 +82,20 @@ cleanup() {
   fi
   log "total $(elapsed), exit $rc"
 }
+for tool in ansible-galaxy ansible-builder; do
+  command -v "$tool" >/dev/null || { log "$tool is not on PATH: run make ee, or make setup and put .venv/bin first"; exit 2; }
+done
 
 mkdir -p "$work"
 trap cleanup EXIT
 "$top/tests/testbed/ensure-tools.sh"
-"$top/tests/testbed/build-images.sh" bookworm
+"$top/tests/testbed/build-images.sh" trixie
 # Every node container's systemd, containerd and kubelet take inotify instances (TESTBED.md).
 if [ "$(cat /proc/sys/fs/inotify/max_user_instances)" -lt 1024 ]; then
   log "raising fs.inotify.max_user_instances to 1024 for the node containers"
   sysctl -q -w fs.inotify.max_user_instances=1024 || log "could not raise fs.inotify.max_user_instances"
 fi
 
-builder_venv
 collection_tarball
 check_introspect
 log "collection tarball and introspection ready after $(elapsed)"

@@ -94,9 +94,11 @@ done
 docker exec "${names[0]}" sh -c 'id kube >/dev/null 2>&1 || useradd --create-home --shell /bin/bash kube'
 
 # site.yml of the collection in an execution environment: nothing of this checkout but the
-# inventory and the test bed's input files, mounted where the group_vars look for them
-# (beside the playbooks: /testbed stands for this checkout), and the docker CLI and socket for
-# the nodes' docker connection. No network: the nodes are reached through the socket.
+# inventory and the test bed's input files, mounted under /testbed (standing for this checkout;
+# the group_vars name them relative to the playbooks, which are the image's here), and the
+# docker CLI and socket for the nodes' docker connection. No network: the nodes are reached through the socket. Of this
+# checkout's ansible.cfg, only two settings are given, as environment: pipelining and a quiet
+# interpreter discovery.
 run_in_ee() {
   local image=$1 dir mounts=()
   for dir in .cache/kube/images .cache/testbed-images .cache/mirror/images tests/fixtures; do
@@ -115,7 +117,8 @@ VARS
   docker run --rm --name "$name-ee" --label "kubeadm-demo=$name" --network none \
     --group-add "$(stat -c %g /var/run/docker.sock)" -v /var/run/docker.sock:/var/run/docker.sock \
     -v "$(command -v docker):/usr/local/bin/docker:ro" \
-    -v "$demo_dir:/runner/demo:ro" "${mounts[@]}" -e KUBEADM_TESTBED_KUBE -e ANSIBLE_PIPELINING=true \
+    -v "$demo_dir:/runner/demo:ro" "${mounts[@]}" -e KUBEADM_TESTBED_KUBE \
+    -e ANSIBLE_PIPELINING=true -e ANSIBLE_PYTHON_INTERPRETER=auto_silent \
     "$image" ansible-playbook kubeadm.cluster.site -i /runner/demo/inventory "${extra[@]}"
 }
 
