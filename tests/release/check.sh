@@ -38,11 +38,14 @@ if grep -E '^changelogs/fragments(/|$)' "$work/contents"; then echo "shipped: ch
 echo "ok: $(wc -l <"$work/contents") entries; CHANGELOG.rst, README.md, meta/runtime.yml and playbooks/site.yml in; root site.yml and changelogs/fragments out"
 
 echo "== galaxy-importer"
-mkdir -p "$work/ansible-tmp" "$work/import"
+mkdir -p "$work/ansible-tmp" "$work/import" "$work/home"
 status=0
 (
     cd "$work/import"  # galaxy-importer writes importer_result.json into the working directory
-    GALAXY_IMPORTER_CONFIG=$config \
+    # Its ansible-lint installs the collection under ~/.ansible/collections, where it would then
+    # shadow the checkout for every later ansible command: a HOME of its own keeps it there.
+    HOME=$work/home \
+        GALAXY_IMPORTER_CONFIG=$config \
         GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP=$work/ansible-tmp \
         GALAXY_IMPORTER_TMP_ROOT_DIR=$work/import \
         python3 -m galaxy_importer.main "$artifact"
