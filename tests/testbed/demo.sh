@@ -5,7 +5,8 @@
 #   KUBEADM_DEMO_WORKERS=3 make demo      more workers
 #   KUBEADM_TESTBED_KUBE_SOURCE=DIR make demo   real Kubernetes from DIR (laid out like ../shared/kube)
 #   tests/testbed/demo.sh down            remove the demo containers
-# Another demo next to it (tests/ee/run.sh does this): its own node names, network and mirror.
+# Each demo has its own node names, network and package mirror container (not the molecule
+# scenarios' kubeadm-mirror), so that another can run next to it (tests/ee/run.sh does this).
 #   KUBEADM_DEMO_NAME=ke                  nodes ke-cp1, ke-worker1, ... (default kd)
 #   KUBEADM_DEMO_RUNNER=ee:IMAGE          run site.yml of the collection installed in the execution
 #                                         environment IMAGE instead of this checkout's (default venv)
@@ -17,14 +18,8 @@ runner=${KUBEADM_DEMO_RUNNER:-venv}
 workers=${KUBEADM_DEMO_WORKERS:-2}
 demo_dir=$top/.cache/demo/$name
 inv=$demo_dir/inventory
-if [ "$name" = kd ]; then
-  network=kubeadm-demo
-  mirror=kubeadm-mirror
-else
-  network=kubeadm-demo-$name
-  mirror=$name-mirror
-fi
-export MIRROR_CONTAINER=$mirror
+network=kubeadm-demo-$name
+export MIRROR_CONTAINER=$name-mirror
 
 nodes() { docker ps -a --filter "label=kubeadm-demo=$name" --format '{{.Names}}'; }
 
@@ -71,7 +66,8 @@ MSG
   "$here/prepare-kube.sh"
   "$top/tests/mirror/serve.sh" start "$network" >/dev/null
   cp "$here/offline/group_vars/all/container.yml" "$here/offline/group_vars/all/offline.yml" "$inv/group_vars/all/"
-  [ "$mirror" = kubeadm-mirror ] || extra+=(-e "kube_packages_repo_base_url=http://$mirror")
+  # offline.yml names the molecule scenarios' mirror; this demo's is its own.
+  extra+=(-e "kube_packages_repo_base_url=http://$MIRROR_CONTAINER")
 fi
 
 names=("$name-cp1")
