@@ -29,7 +29,7 @@ tools:
 setup: $(VENV)/.installed .cache/collections/ansible_collections/kubeadm/cluster
 
 $(VENV)/.installed: requirements-dev.txt
-	$$(tests/find-python.sh 3.12) -m venv $(VENV)
+	$$(tests/find-python.sh 3.12) -m venv --clear $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
@@ -37,7 +37,7 @@ $(VENV)/.installed: requirements-dev.txt
 setup-oldest: $(OLDEST_VENV)/.installed .cache/collections/ansible_collections/kubeadm/cluster
 
 $(OLDEST_VENV)/.installed: tests/requirements-oldest.txt
-	$$(tests/find-python.sh 3.10 3.12) -m venv $(OLDEST_VENV)
+	$$(tests/find-python.sh 3.10 3.12) -m venv --clear $(OLDEST_VENV)
 	$(OLDEST_BIN)/pip install -q --upgrade pip
 	$(OLDEST_BIN)/pip install -q -r tests/requirements-oldest.txt
 	touch $@
