@@ -3,26 +3,38 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import yaml
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.kubeadm.cluster.plugins.plugin_utils._role_inputs import check_options, name_the_source, unknown_names
+from ansible_collections.kubeadm.cluster.plugins.plugin_utils._role_inputs import check_options, unknown_names
+
+# The role whose options are the cluster-wide facts; every role that reads them depends on it.
+CLUSTER_ROLE = "cluster"
 
 
 def _typed(templar):
     """A templar whose results keep the type the user wrote (``1.3`` stays a number).
 
     From ansible-core 2.19 every templar does. Before it, a template renders to a string unless
-    Jinja's native mode is on, so a role default such as ``"{{ kube_packages_version }}"`` would
-    hide the type of the value it passes on.
+    Jinja's native mode is on, so a default that passes a value on would hide its type.
     """
     try:
         from ansible.template import AnsibleNativeEnvironment
     except ImportError:
         return templar
     return templar.copy_with_new_env(environment_class=AnsibleNativeEnvironment)
+
+
+def _options(spec_file: Path, entry_point: str) -> dict:
+    try:
+        specs = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+        return specs["argument_specs"][entry_point].get("options") or {}
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as err:
+        raise AnsibleActionFail(f"Cannot read the '{entry_point}' entry point of {spec_file}: {err}") from err
 
 
 class ActionModule(ActionBase):
@@ -39,14 +51,14 @@ class ActionModule(ActionBase):
         if role is None:
             raise AnsibleActionFail("kubeadm.cluster.role_inputs checks the variables of a role: use it in a role's tasks.")
         entry_point = self._task.args.get("entry_point", "main")
-        spec_file = Path(role._role_path) / "meta" / "argument_specs.yml"
-        try:
-            specs = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
-            options = specs["argument_specs"][entry_point].get("options") or {}
-        except (OSError, KeyError, TypeError, yaml.YAMLError) as err:
-            raise AnsibleActionFail(f"Cannot read the '{entry_point}' entry point of {spec_file}: {err}") from err
-
+        role_path = Path(role._role_path)
+        options = _options(role_path / "meta" / "argument_specs.yml", entry_point)
         role_name = role.get_name(include_role_fqcn=False)
+        # The cluster-wide facts this role reads are checked with its own variables.
+        cluster_spec = role_path.parent / CLUSTER_ROLE / "meta" / "argument_specs.yml"
+        if role_name != CLUSTER_ROLE and cluster_spec.is_file():
+            options = {**_options(cluster_spec, "main"), **options}
+
         values, errors = {}, []
         templar = _typed(self._templar)
         for name in options:
@@ -56,13 +68,14 @@ class ActionModule(ActionBase):
                 values[name] = templar.template(task_vars[name])
             except Exception as err:  # noqa: BLE001 - any templating error is the user's input error
                 errors.append(f"{name} cannot be evaluated: {err}")
-        for error in check_options(values, options):
-            errors.append(name_the_source(error, task_vars))
+        errors += check_options(values, options)
 
         warnings = unknown_names(list(task_vars), options, f"{role_name}_")
         if warnings:
             result["warnings"] = warnings
-        result["changed"] = False
+        # Equal inputs give an equal digest: checks that passed for it once in this run need not run again.
+        digest = hashlib.sha256(json.dumps([role_name, entry_point, values], sort_keys=True, default=str).encode()).hexdigest()
+        result.update(changed=False, digest=digest, cached=digest in (task_vars.get("__role_inputs_passed") or []))
         if errors:
             result["failed"] = True
             result["errors"] = errors

@@ -11,7 +11,6 @@ checks convert nothing: a value must already have the type the specification dec
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -45,7 +44,7 @@ def _describe(value: Any) -> str:
     return f"a value of type {type(value).__name__}"
 
 
-def _hint(kind: str, value: Any, name: str) -> str:
+def _hint(kind: str, value: Any, name: str, default: Any = None) -> str:
     """A short how-to-fix for the usual mistakes."""
     if kind == "bool" and isinstance(value, str):
         return (
@@ -55,7 +54,8 @@ def _hint(kind: str, value: Any, name: str) -> str:
     if kind == "list" and isinstance(value, str):
         return f" Write a list even for one item: {name}: ['{value}']."
     if kind in ("str", "path") and isinstance(value, float):
-        return f" Quote it in YAML ('{value}' is what YAML read from an unquoted number)."
+        example = default if isinstance(default, str) and default and "{{" not in default else value
+        return f' YAML read an unquoted number: write the whole value in quotes, such as {name}: "{example}".'
     if kind in ("int", "float") and isinstance(value, str):
         return f" Write the number without quotes; on the command line pass -e '{{\"{name}\": {value.strip()}}}'."
     return ""
@@ -85,7 +85,7 @@ def check_value(name: str, value: Any, spec: Mapping[str, Any]) -> list[str]:
             return []
         return [f"{name} is empty (null); give it {_TYPE_NAMES.get(kind, 'a value')} or remove it to use the default."]
     if not _type_ok(kind, value):
-        return [f"{name} must be {_TYPE_NAMES[kind]}; got {_describe(value)}.{_hint(kind, value, name)}"]
+        return [f"{name} must be {_TYPE_NAMES[kind]}; got {_describe(value)}.{_hint(kind, value, name, spec.get('default'))}"]
 
     errors: list[str] = []
     choices = spec.get("choices")
@@ -132,46 +132,3 @@ def unknown_names(names: Sequence[str], options: Mapping[str, Any], role_prefix:
             suggestion = f" Did you mean {close[0]}?" if close else ""
             warnings.append(f"{name} is set, but the role does not know it, so it has no effect.{suggestion}")
     return warnings
-
-
-# A default that passes another variable on, possibly through filters: "{{ other_var }}",
-# "{{ other_var | default(fallback_var) }}", "{{ other_var | default('x') }}".
-_REFERENCE = re.compile(
-    r"^\{\{\s*(?P<first>[A-Za-z_][A-Za-z0-9_]*)\s*"
-    r"(?:\|\s*(?:ansible\.builtin\.)?(?:default|d)\(\s*(?P<fallback>[A-Za-z_][A-Za-z0-9_]*)\s*\)\s*)?"
-    r"(?:\||\}\})"
-)
-
-
-def passed_on_from(name: str, raw_vars: Mapping[str, Any]) -> list[str]:
-    """The variables a value came through, from ``name`` back to the one whose value was written.
-
-    ``raw_vars`` are the untemplated variables. A default such as
-    ``control_plane_kubernetes_version: "{{ kube_packages_version | default(cluster_defaults_kubernetes_version) }}"``
-    passes on ``kube_packages_version`` when that is defined, else ``cluster_defaults_kubernetes_version``;
-    the chain is followed as long as each value is such a reference.
-    """
-    chain = [name]
-    while True:
-        value = raw_vars.get(chain[-1])
-        match = _REFERENCE.match(value) if isinstance(value, str) else None
-        if not match:
-            return chain
-        source = match.group("first") if match.group("first") in raw_vars else match.group("fallback")
-        if not source or source not in raw_vars or source in chain:
-            return chain
-        chain.append(source)
-
-
-def name_the_source(error: str, raw_vars: Mapping[str, Any]) -> str:
-    """Name the variable the user set when the invalid one is a default taken from it.
-
-    Defaults such as ``preflight_pod_cidr: "{{ control_plane_pod_cidr | default(cluster_defaults_pod_cidr) }}"``
-    pass another variable on; the user knows the one they set.
-    """
-    name = error.split(" ", 1)[0].split("[", 1)[0].split(".", 1)[0]
-    chain = passed_on_from(name, raw_vars)
-    if len(chain) == 1:
-        return error
-    renamed = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", chain[-1], error).rstrip(".")
-    return f"{renamed} (passed on as {', then '.join(reversed(chain[:-1]))})."

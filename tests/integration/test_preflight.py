@@ -60,18 +60,18 @@ BAD_CASES: dict[str, Case] = {
     "ha_without_endpoint": Case(
         "ha_without_endpoint.yml",
         ("cp1", "cp2", "worker1"),
-        (("The inventory has 2 control planes (cp1, cp2) but preflight_control_plane_endpoint (control_plane_endpoint) is empty"),),
+        (("The inventory has 2 control planes (cp1, cp2) but cluster_control_plane_endpoint (cluster_control_plane_endpoint) is empty"),),
     ),
     "pod_service_overlap": Case(
         "pod_service_overlap.yml",
         ("cp1", "worker1"),
-        (("preflight_pod_cidr (control_plane_pod_cidr) 10.100.0.0/16 overlaps preflight_service_cidr (control_plane_service_cidr) 10.96.0.0/12"),),
+        (("cluster_pod_cidr (cluster_pod_cidr) 10.100.0.0/16 overlaps cluster_service_cidr (cluster_service_cidr) 10.96.0.0/12"),),
     ),
     "invalid_pod_cidr": Case(
         "invalid_pod_cidr.yml",
         ("cp1", "worker1"),
         (
-            "preflight_pod_cidr (control_plane_pod_cidr) must be one IPv4 or IPv6 network in CIDR notation",
+            "cluster_pod_cidr (cluster_pod_cidr) must be one IPv4 or IPv6 network in CIDR notation",
             "got '10.244.0.0/33'",
         ),
     ),
@@ -79,7 +79,7 @@ BAD_CASES: dict[str, Case] = {
         "invalid_service_cidr.yml",
         ("cp1", "worker1"),
         (
-            "preflight_service_cidr (control_plane_service_cidr) must be one IPv4 or IPv6 network",
+            "cluster_service_cidr (cluster_service_cidr) must be one IPv4 or IPv6 network",
             "got '10.96.0.1/12' (did you mean 10.96.0.0/12?)",
         ),
     ),
@@ -87,7 +87,7 @@ BAD_CASES: dict[str, Case] = {
         "invalid_version.yml",
         ("cp1", "worker1"),
         (
-            "preflight_kube_version (kube_packages_version) must be a release written X.Y.Z",
+            "cluster_kubernetes_version (cluster_kubernetes_version) must be a release written X.Y.Z",
             "from the minor versions 1.28, 1.29, 1.30, 1.31",
             "got 'v1.30'",
         ),
@@ -96,7 +96,7 @@ BAD_CASES: dict[str, Case] = {
         "unsupported_version.yml",
         ("cp1", "worker1"),
         (
-            "preflight_kube_version (kube_packages_version) must be a release",
+            "cluster_kubernetes_version (cluster_kubernetes_version) must be a release",
             "got '1.27.16'",
         ),
     ),
@@ -152,8 +152,8 @@ def node_overlap_case(tmp_dir: Path) -> Case:
         "  vars:\n"
         "    ansible_connection: local\n"
         '    ansible_python_interpreter: "{{ ansible_playbook_python }}"\n'
-        f"    control_plane_pod_cidr: {pod_cidr}\n"
-        f"    control_plane_service_cidr: {service_cidr}\n"
+        f"    cluster_pod_cidr: {pod_cidr}\n"
+        f"    cluster_service_cidr: {service_cidr}\n"
         "  children:\n"
         "    control_plane:\n"
         "      hosts:\n"
@@ -166,7 +166,7 @@ def node_overlap_case(tmp_dir: Path) -> Case:
         str(inventory),
         ("cp1", "worker1"),
         (
-            f"inside preflight_pod_cidr (control_plane_pod_cidr) {pod_cidr}: pod addresses would clash",
+            f"inside cluster_pod_cidr (cluster_pod_cidr) {pod_cidr}: pod addresses would clash",
             "Choose a pod network that no node address falls in",
         ),
         (rf"(cp1|worker1) has the address\(es\) [0-9a-f.:, ]*\b{re.escape(str(address.ip))}\b",),

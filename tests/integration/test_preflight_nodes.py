@@ -66,7 +66,7 @@ def single_host_inventory(path: Path, **settings: str) -> Path:
         "  vars:",
         "    ansible_connection: local",
         '    ansible_python_interpreter: "{{ ansible_playbook_python }}"',
-        "    kube_packages_version: 1.30.5",
+        "    cluster_kubernetes_version: 1.30.5",
         *(f"    {key}: {value}" for key, value in settings.items()),
         "  children:",
         "    control_plane:",
@@ -83,12 +83,12 @@ def runs(mirror: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run
     reachable = single_host_inventory(
         tmp / "reachable.yml",
         kube_packages_repo_base_url=mirror,
-        control_plane_endpoint="localhost:6443",
+        cluster_control_plane_endpoint="localhost:6443",
     )
     unresolvable = single_host_inventory(
         tmp / "unresolvable_endpoint.yml",
         kube_packages_repo_base_url=mirror,
-        control_plane_endpoint="k8s-api.invalid:6443",
+        cluster_control_plane_endpoint="k8s-api.invalid:6443",
     )
     missing_key = single_host_inventory(
         tmp / "missing_key.yml",
@@ -109,19 +109,19 @@ def runs(mirror: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run
             NODES / "bad_node_name_alias.yml",
             ("cp1", "Worker_1"),
             messages=(
-                "Worker_1 (worker): the node name 'Worker_1' is the inventory name (worker_node_name is not set), which is not valid for kubeadm.",
+                "Worker_1 (worker): the node name 'Worker_1' is the inventory name (cluster_node_name is not set), which is not valid for kubeadm.",
                 "Node names must be lowercase RFC 1123 DNS subdomains",
-                "Set worker_node_name for this host (e.g. worker_node_name: worker-1), or rename the inventory alias",
+                "Set cluster_node_name for this host (e.g. cluster_node_name: worker-1), or rename the inventory alias",
             ),
         ),
         "bad_node_name_variable": Run(
             NODES / "bad_node_name_variable.yml",
             ("cp1", "worker1"),
             messages=(
-                "cp1 (control plane): control_plane_node_name is 'CP.example.com', which is not valid for kubeadm.",
-                "Set control_plane_node_name to a valid name (e.g. cp.example.com).",
-                "worker1 (worker): worker_node_name is 'node_a', which is not valid for kubeadm.",
-                "Set worker_node_name to a valid name (e.g. node-a).",
+                "cp1 (control plane): cluster_node_name is 'CP.example.com', which is not valid for kubeadm.",
+                "Set cluster_node_name to a valid name (e.g. cp.example.com).",
+                "worker1 (worker): cluster_node_name is 'node_a', which is not valid for kubeadm.",
+                "Set cluster_node_name to a valid name (e.g. node-a).",
             ),
         ),
         "duplicate_machine": Run(
@@ -148,7 +148,7 @@ def runs(mirror: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run
             unresolvable,
             ("cp1",),
             messages=(
-                "preflight_control_plane_endpoint (control_plane_endpoint) is 'k8s-api.invalid:6443', but its host name "
+                "cluster_control_plane_endpoint (cluster_control_plane_endpoint) is 'k8s-api.invalid:6443', but its host name "
                 "k8s-api.invalid does not resolve on cp1",
                 "add it to DNS or to /etc/hosts on every node, or use an IP address",
             ),

@@ -50,12 +50,12 @@ RUNS: dict[str, Run] = {
             "containerd_image_archives_copy": ["/nonexistent/pause.tar", "/nonexistent/etcd.tar"],
         }
     ),
-    "unquoted_version": Run({"kube_packages_version": 1.3}),
+    "unquoted_version": Run({"cluster_kubernetes_version": 1.3}),
     # Not a variable users are meant to set, but the roles' defaults fall back to it (good.yml does not
-    # set control_plane_dns_domain): named when wrong.
-    "cluster_default_number": Run({"cluster_defaults_dns_domain": 5}),
+    # set cluster_dns_domain): named when wrong.
+    "cluster_default_number": Run({"cluster_dns_domain": 5}),
     "shared_advertise_address": Run(
-        {"control_plane_endpoint": "k8s-api.example.com:6443", "control_plane_advertise_address": "127.0.0.1"},
+        {"cluster_control_plane_endpoint": "k8s-api.example.com:6443", "control_plane_advertise_address": "127.0.0.1"},
         inventory="ha_without_endpoint.yml",
     ),
     "smoke_without_network": Run({"cni_plugin": "none", "verify_smoke_test": True}),
@@ -124,11 +124,11 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "unquoted_version_number": (
         "unquoted_version",
-        ("kube_packages_version must be a string; got the number 1.3. Quote it in YAML",),
+        ("cluster_kubernetes_version must be a string; got the number 1.3. YAML read an unquoted number: write the whole value in quotes, such as cluster_kubernetes_version: \"1.30.5\".",),
     ),
     "cluster_default_named_through_the_defaults": (
         "cluster_default_number",
-        ("cluster_defaults_dns_domain must be a string; got the number 5 (passed on as preflight_dns_domain).",),
+        ("cluster_dns_domain must be a string; got the number 5 (passed on as cluster_dns_domain).",),
     ),
     "smoke_test_without_a_pod_network": (
         "smoke_without_network",

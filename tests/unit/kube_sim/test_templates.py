@@ -32,7 +32,7 @@ JOIN_DATA = {
 VERSIONS = {"1.30.5": "v1beta3", "1.31.2": "v1beta4"}
 # Beyond the defaults: every optional branch of the templates, with values the roles document.
 FULL = {
-    "control_plane_endpoint": "lb.example:6443",
+    "cluster_control_plane_endpoint": "lb.example:6443",
     "control_plane_advertise_address": "192.0.2.10",
     "control_plane_cert_sans": ["lb.example", "192.0.2.10"],
     "control_plane_skip_phases": ["addon/kube-proxy"],
@@ -63,7 +63,7 @@ def _load(role: str, part: str) -> dict:
 
 def render(role: str, template: str, version: str, extra: dict) -> str:
     variables: dict = {}
-    # The defaults of the role's dependencies (kubeadm.cluster.cluster_defaults) under its own, as Ansible merges them.
+    # The defaults of the role's dependencies (kubeadm.cluster.cluster) under its own, as Ansible merges them.
     for dependency in _load(role, "meta").get("dependencies") or []:
         variables.update(_load((dependency["role"] if isinstance(dependency, dict) else dependency).rsplit(".", 1)[-1], "defaults"))
     for part in ("defaults", "vars"):
@@ -72,7 +72,7 @@ def render(role: str, template: str, version: str, extra: dict) -> str:
     variables.update(
         inventory_hostname="node1",
         ansible_managed="Ansible managed: do not edit",
-        kube_packages_version=version,
+        cluster_kubernetes_version=version,
         # The collection's filters are not loaded in this bare templar; this is what the filter returns.
         __control_plane_kubeadm_api=kubeadm_config_api(version),
         __control_plane_join_data=JOIN_DATA,

@@ -9,8 +9,6 @@ import yaml
 from ansible_collections.kubeadm.cluster.plugins.plugin_utils._role_inputs import (
     check_options,
     check_value,
-    name_the_source,
-    passed_on_from,
     unknown_names,
 )
 
@@ -26,7 +24,7 @@ ROLES = Path(__file__).resolve().parents[4] / "roles"
         ("bool", 1, "flag must be a boolean (true or false); got the number 1."),
         ("list", "overlay", "flag must be a list; got the string 'overlay'. Write a list even for one item: flag: ['overlay']."),
         ("list", {"a": 1}, "flag must be a list; got a dictionary with the keys a."),
-        ("str", 1.3, "flag must be a string; got the number 1.3. Quote it in YAML"),
+        ("str", 1.3, "flag must be a string; got the number 1.3. YAML read an unquoted number"),
         ("str", True, "flag must be a string; got the boolean true."),
         ("int", "3", """flag must be an integer; got the string '3'. Write the number without quotes"""),
         ("int", True, "flag must be an integer; got the boolean true."),
@@ -106,44 +104,10 @@ def test_every_literal_role_default_passes_its_own_strict_check(name, value, spe
     assert check_value(name, value, spec) == []
 
 
-# The untemplated variables a role's task sees: the role's defaults, those of its dependency
-# cluster_defaults, and what the user set.
-_RAW = {
-    "cluster_defaults_kubernetes_version": "1.30.5",
-    "cluster_defaults_pod_cidr": "10.244.0.0/16",
-    "control_plane_kubernetes_version": "{{ kube_packages_version | default(cluster_defaults_kubernetes_version) }}",
-    "control_plane_pod_cidr": "{{ cluster_defaults_pod_cidr }}",
-    "cni_pod_cidr": "{{ control_plane_pod_cidr | default(cluster_defaults_pod_cidr) }}",
-}
-_FLOAT_ERROR = "control_plane_kubernetes_version must be a string; got the number 1.3. Quote it in YAML ('1.3' is what YAML read)."
-
-
-def test_an_error_names_the_variable_the_user_set_for_a_default_taken_from_it():
-    raw = {**_RAW, "kube_packages_version": 1.3}
-    assert passed_on_from("control_plane_kubernetes_version", raw) == ["control_plane_kubernetes_version", "kube_packages_version"]
-    assert name_the_source(_FLOAT_ERROR, raw) == (
-        "kube_packages_version must be a string; got the number 1.3. Quote it in YAML ('1.3' is what YAML read)"
-        " (passed on as control_plane_kubernetes_version)."
+def test_an_unquoted_version_gets_a_hint_with_the_whole_release():
+    spec = {"type": "str", "default": "1.30.5"}
+    (error,) = check_value("cluster_kubernetes_version", 1.3, spec)
+    assert error == (
+        "cluster_kubernetes_version must be a string; got the number 1.3. YAML read an unquoted number: write the"
+        ' whole value in quotes, such as cluster_kubernetes_version: "1.30.5".'
     )
-
-
-def test_an_unset_variable_falls_back_to_the_cluster_default_it_names():
-    raw = {**_RAW, "cluster_defaults_kubernetes_version": 1.3}
-    assert name_the_source(_FLOAT_ERROR, raw).startswith("cluster_defaults_kubernetes_version must be a string; got the number 1.3.")
-
-
-def test_a_chain_of_defaults_is_followed_to_the_value_that_was_written():
-    # kube_packages in the same play: its default passes the cluster default on.
-    raw = {**_RAW, "kube_packages_version": "{{ cluster_defaults_kubernetes_version }}", "cluster_defaults_kubernetes_version": 1.3}
-    assert name_the_source(_FLOAT_ERROR, raw).endswith("(passed on as kube_packages_version, then control_plane_kubernetes_version).")
-    raw = {**_RAW, "cluster_defaults_pod_cidr": 16}
-    error = "cni_pod_cidr must be a string; got the number 16."
-    assert name_the_source(error, raw) == (
-        "cluster_defaults_pod_cidr must be a string; got the number 16 (passed on as control_plane_pod_cidr, then cni_pod_cidr)."
-    )
-
-
-def test_a_value_the_user_set_is_named_as_it_is():
-    assert name_the_source(_FLOAT_ERROR, {**_RAW, "control_plane_kubernetes_version": 1.3}) == _FLOAT_ERROR
-    assert name_the_source("x must be a string; got the number 1.", {"x": "{{ y | default('z') }}"}) == "x must be a string; got the number 1."
-    assert passed_on_from("a", {"a": "{{ b }}", "b": "{{ a }}"}) == ["a", "b"]
