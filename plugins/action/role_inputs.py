@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.kubeadm.cluster.plugins.plugin_utils._role_inputs import check_options, unknown_names
+from ansible_collections.kubeadm.cluster.plugins.plugin_utils._role_inputs import RENAMED, check_options, renamed_names, unknown_names
 
 # The role whose options are the cluster-wide facts; every role that reads them depends on it.
 CLUSTER_ROLE = "cluster"
@@ -69,8 +69,9 @@ class ActionModule(ActionBase):
             except Exception as err:  # noqa: BLE001 - any templating error is the user's input error
                 errors.append(f"{name} cannot be evaluated: {err}")
         errors += check_options(values, options)
+        errors += renamed_names(list(task_vars))
 
-        warnings = unknown_names(list(task_vars), options, f"{role_name}_")
+        warnings = unknown_names([n for n in task_vars if n not in RENAMED], options, f"{role_name}_")
         if warnings:
             result["warnings"] = warnings
         # Equal inputs give an equal digest: checks that passed for it once in this run need not run again.

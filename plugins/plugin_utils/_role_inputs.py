@@ -132,3 +132,34 @@ def unknown_names(names: Sequence[str], options: Mapping[str, Any], role_prefix:
             suggestion = f" Did you mean {close[0]}?" if close else ""
             warnings.append(f"{name} is set, but the role does not know it, so it has no effect.{suggestion}")
     return warnings
+
+
+# Names of 0.2.0 that 0.3.0 renamed: a value left under an old name would be ignored without a word.
+RENAMED = {
+    **dict.fromkeys(
+        (
+            "kube_packages_version",
+            "control_plane_kubernetes_version",
+            "worker_kubernetes_version",
+            "preflight_kube_version",
+            "cluster_defaults_kubernetes_version",
+        ),
+        "cluster_kubernetes_version",
+    ),
+    **dict.fromkeys(("control_plane_pod_cidr", "cni_pod_cidr", "preflight_pod_cidr", "cluster_defaults_pod_cidr"), "cluster_pod_cidr"),
+    **dict.fromkeys(("control_plane_service_cidr", "preflight_service_cidr", "cluster_defaults_service_cidr"), "cluster_service_cidr"),
+    **dict.fromkeys(("control_plane_dns_domain", "preflight_dns_domain", "cluster_defaults_dns_domain"), "cluster_dns_domain"),
+    **dict.fromkeys(("control_plane_endpoint", "preflight_control_plane_endpoint", "worker_api_server_endpoint"), "cluster_control_plane_endpoint"),
+    "control_plane_bind_port": "cluster_api_port",
+    **dict.fromkeys(("control_plane_cri_socket", "worker_cri_socket", "reset_cri_socket"), "cluster_cri_socket"),
+    **dict.fromkeys(("control_plane_node_name", "worker_node_name", "cni_node_name", "reset_node_name"), "cluster_node_name"),
+}
+
+
+def renamed_names(names: Sequence[str]) -> list[str]:
+    """Errors for variables set under a name the collection renamed."""
+    return [
+        f"{name} was renamed {RENAMED[name]} in kubeadm.cluster 0.3.0 and has no effect any more; set {RENAMED[name]} instead."
+        for name in sorted(names)
+        if name in RENAMED
+    ]

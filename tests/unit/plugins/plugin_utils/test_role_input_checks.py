@@ -9,6 +9,7 @@ import yaml
 from ansible_collections.kubeadm.cluster.plugins.plugin_utils._role_inputs import (
     check_options,
     check_value,
+    renamed_names,
     unknown_names,
 )
 
@@ -111,3 +112,9 @@ def test_an_unquoted_version_gets_a_hint_with_the_whole_release():
         "cluster_kubernetes_version must be a string; got the number 1.3. YAML read an unquoted number: write the"
         ' whole value in quotes, such as cluster_kubernetes_version: "1.30.5".'
     )
+
+
+def test_a_variable_under_its_old_name_is_refused_with_the_new_one():
+    assert renamed_names(["control_plane_pod_cidr", "containerd_source"]) == [
+        "control_plane_pod_cidr was renamed cluster_pod_cidr in kubeadm.cluster 0.3.0 and has no effect any more; set cluster_pod_cidr instead."
+    ]
