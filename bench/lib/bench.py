@@ -74,7 +74,6 @@ LARGE = max(2, int(os.environ.get("BENCH_LARGE_WORKERS", "10") or 10))
 # Extra ansible-playbook arguments, for experiments (e.g. "-e some_var=value"); recorded in the results.
 EXTRA_ARGS = shlex.split(os.environ.get("BENCH_ANSIBLE_ARGS", ""))
 PLAYBOOK_TIMEOUT = int(os.environ.get("BENCH_PLAYBOOK_TIMEOUT", "900"))
-FULL_PATH_RERUN = os.environ.get("BENCH_PLAIN_RERUN", "1") == "1"
 # Roles in site.yml order, for stable tables.
 ROLE_ORDER = ["preflight", "node_prep", "kube_packages", "containerd", "control_plane", "worker", "cni", "verify"]
 # (numerator, denominator, target): ratios of minimum wall times, per connection mode.
@@ -83,9 +82,6 @@ TARGETS = [
     ("rerun_1_2", "cold_1_2", 0.15),
     ("cold_1_L", "floor_1_L", 1.5),
     ("rerun_1_L", "rerun_1_2", 2.0),
-    # Issue #12's rule: the comparison (fast path) stays only if it saves more than a third of the re-run.
-    ("rerun_1_2", "plain_1_2", 0.667),
-    ("rerun_1_L", "plain_1_L", 0.667),
 ]
 SSH_BASE_OPTS = [
     "-i",
@@ -388,7 +384,7 @@ def prepare_cp_user(cp: str, tr: Transport) -> None:
     tr.script(cp, "id kube >/dev/null 2>&1 || useradd --create-home --shell /bin/bash kube\n")
 
 
-def run_site(stage: str, mode: str, inv: Path, tag: str, extra_env: dict | None = None) -> dict:
+def run_site(stage: str, mode: str, inv: Path, tag: str) -> dict:
     control_dir = SSH_DIR / "cm" / tag.rsplit("-", 1)[-1]  # short: a socket path has about 100 characters
     logdir = WORK / "logs"
     logdir.mkdir(parents=True, exist_ok=True)
@@ -407,7 +403,6 @@ def run_site(stage: str, mode: str, inv: Path, tag: str, extra_env: dict | None 
         KUBEADM_TESTBED_KUBE="real",
         PATH=f"{VENV_BIN}:{env.get('PATH', '')}",
     )
-    env.update(extra_env or {})
     if mode in SSH_MODES:
         # Its own masters for each run: a re-run opens its connections as a later run would.
         env["ANSIBLE_SSH_CONTROL_PATH_DIR"] = str(control_dir)
@@ -730,11 +725,6 @@ def stage_cold(mode: str, tag: str, n_workers: int) -> list[dict]:
             out.append(run_site(rerun, mode, inv, f"{tag}-{rerun}"))
             for c in out[-1].get("changed_tasks", [])[:10]:
                 log(f"  {rerun} changed: {c['host']}: {c['role']} / {c['task']}")
-            if FULL_PATH_RERUN:
-                # The same re-run with every role's comparison ignored: each takes its full path of
-                # idempotent tasks, which is what the roles would be without the fast path (#12).
-                plain = stage_name("plain", n_workers)
-                out.append(run_site(plain, mode, inv, f"{tag}-{plain}", {"KUBEADM_CLUSTER_FULL_PATH": "1"}))
         else:
             out.append({"stage": rerun, "ok": False, "skipped": "cold run failed"})
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
@@ -845,7 +835,7 @@ def summarize(reps: dict[str, list[dict]]) -> dict:
 
 def _stage_key(name: str):
     kind, _one, workers = name.split("_")
-    kinds = ["cold", "rerun", "plain", "floor"]
+    kinds = ["cold", "rerun", "floor"]
     return (int(workers), kinds.index(kind) if kind in kinds else 9)
 
 
@@ -856,7 +846,6 @@ def fmt(v, unit=" s"):
 STAGE_LABELS = {
     "cold": "cold 1+{n} (site.yml)",
     "rerun": "re-run 1+{n} (site.yml)",
-    "plain": "re-run 1+{n}, full path (comparison ignored)",
     "floor": "floor 1+{n} (shell, nodes in parallel)",
 }
 

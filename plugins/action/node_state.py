@@ -19,13 +19,11 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import lookup_loader
-from ansible_collections.kubeadm.cluster.plugins.lookup.file_checksum import file_digest
+from ansible_collections.kubeadm.cluster.plugins.plugin_utils._checksum import file_sha1
 
 # What the module compares for one file; everything else in an entry is for the tasks or the template.
 _MODULE_FILE_KEYS = ("path", "state", "checksum", "size", "same_as", "contains", "mode", "owner", "group")
 _CONTROLLER_KEYS = ("template", "content", "src")
-# For the benchmark only (bench/README.md): every role takes its full path, as if it had no comparison.
-FULL_PATH_ENV = "KUBEADM_CLUSTER_FULL_PATH"
 
 
 class ActionModule(ActionBase):
@@ -42,8 +40,6 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(f"files must be a list of mappings, got {type(files).__name__}")
         args["files"] = [self._module_entry(entry, task_vars) for entry in files]
         result.update(self._execute_module(module_name="kubeadm.cluster.node_state", module_args=args, task_vars=task_vars))
-        if os.environ.get(FULL_PATH_ENV) == "1" and not result.get("failed"):
-            _force_full_path(result, args)
         return result
 
     def _module_entry(self, entry: object, task_vars: dict) -> dict:
@@ -63,7 +59,7 @@ class ActionModule(ActionBase):
             # and on every node at each run. The copy task that repairs them still checksums.
             wanted["size"] = os.stat(self._find_source(entry["src"])).st_size
         elif "src" in given:
-            wanted["checksum"] = file_digest(self._find_source(entry["src"]), "sha1")
+            wanted["checksum"] = file_sha1(self._find_source(entry["src"]))
         return wanted
 
     def _render(self, entry: dict, task_vars: dict) -> str:
@@ -81,21 +77,6 @@ class ActionModule(ActionBase):
             return self._find_needle("files", src)
         except Exception as err:  # noqa: BLE001 - AnsibleError or OSError: the file is not on the controller
             raise AnsibleActionFail(f"{src} not found on the controller (searched the files/ directories of the role and the play)") from err
-
-
-def _force_full_path(result: dict, args: dict) -> None:
-    """Report every declared file, package and sysctl as drift, so the repair tasks visit them all.
-
-    Kernel modules keep the module's answer: modprobe of a module that is already active fails where
-    there is no module tree (containers), and a role without the comparison would test first too.
-    """
-    result["converged"] = False
-    result["differences"] = [f"{FULL_PATH_ENV}=1: the comparison is ignored"]
-    drift = result.setdefault("drift", {})
-    drift["files"] = [entry["path"] for entry in args["files"]]
-    names = list(args.get("packages") or {}) + list(args.get("held_packages") or []) + list(args.get("unheld_packages") or [])
-    drift["packages"] = dict.fromkeys(names)
-    drift["sysctls"] = dict.fromkeys(args.get("sysctls") or {})
 
 
 def _sha1(text: object) -> str:

@@ -1,12 +1,17 @@
 # Copyright: kubeadm.cluster contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Private helpers for the kubeadm.cluster.kubeadm_token module.
+"""Private helpers of the kubeadm.cluster modules that run on the nodes.
 
-Pure functions only (no AnsibleModule, no subprocesses), standard library only:
-this file is shipped to the target host together with the module.
-Every helper raises KubeadmError with a message that is safe to show, i.e. it
-never contains a bootstrap token secret or a certificate key.
+Used by the modules kubeadm_token (tokens, the discovery hash, durations, endpoints) and
+kubeadm_join (the config API version, the secret filter). The filters duration_seconds,
+kubeadm_config_api and kubeadm_without_secrets import the same functions on the controller, so
+that the roles and the modules agree. Every function here serves a module; helpers used only on
+the controller (action, filter, test and lookup plugins) live in plugins/plugin_utils instead.
+
+Pure functions only (no AnsibleModule, no subprocesses), standard library only: this file is
+shipped to the target host together with the modules. Every helper raises KubeadmError with a
+message that is safe to show, i.e. it never contains a bootstrap token secret or a certificate key.
 """
 
 from __future__ import annotations

@@ -73,27 +73,3 @@ def test_empty_strings_count_as_not_given(action):
 def test_bad_entries_are_named(action, tmp_path, entry, message):
     with pytest.raises(AnsibleActionFail, match=message):
         action._module_entry(entry, {"ansible_search_path": [str(tmp_path)]})
-
-
-def test_the_benchmark_switch_reports_everything_declared_as_drift():
-    from ansible_collections.kubeadm.cluster.plugins.action.node_state import _force_full_path
-
-    drift = {"files": [], "packages": {}, "kernel_modules": [], "swap_areas": []}
-    result = {"converged": True, "differences": [], "drift": drift, "proc_sys_read_only": True}
-    args = {
-        "files": [{"path": "/etc/a"}, {"path": "/etc/b", "state": "directory"}],
-        "packages": {"kubeadm": "1.30.5-*"},
-        "held_packages": ["kubelet"],
-        "kernel_modules": ["overlay"],
-        "sysctls": {"net.ipv4.ip_forward": 1},
-    }
-    _force_full_path(result, args)
-    assert result["converged"] is False
-    assert result["proc_sys_read_only"] is True, "what the module read stays"
-    assert result["drift"] == {
-        "files": ["/etc/a", "/etc/b"],
-        "packages": {"kubeadm": None, "kubelet": None},
-        "kernel_modules": [],
-        "sysctls": {"net.ipv4.ip_forward": None},
-        "swap_areas": [],
-    }

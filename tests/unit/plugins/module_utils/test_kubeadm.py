@@ -1,4 +1,4 @@
-"""Unit tests for plugins/module_utils/_kubeadm.py (pure helpers of kubeadm_token)."""
+"""Unit tests for plugins/module_utils/_kubeadm.py (pure helpers of the kubeadm_token and kubeadm_join modules)."""
 
 from __future__ import annotations
 
