@@ -42,7 +42,7 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(("entry_point",))
+    _VALID_ARGS = frozenset(("entry_point", "digest_ignore"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -75,7 +75,9 @@ class ActionModule(ActionBase):
         if warnings:
             result["warnings"] = warnings
         # Equal inputs give an equal digest: checks that passed for it once in this run need not run again.
-        digest = hashlib.sha256(json.dumps([role_name, entry_point, values], sort_keys=True, default=str).encode()).hexdigest()
+        ignored = set(self._task.args.get("digest_ignore") or [])
+        checked = {name: value for name, value in values.items() if name not in ignored}
+        digest = hashlib.sha256(json.dumps([role_name, entry_point, checked], sort_keys=True, default=str).encode()).hexdigest()
         result.update(changed=False, digest=digest, cached=digest in (task_vars.get("__role_inputs_passed") or []))
         if errors:
             result["failed"] = True

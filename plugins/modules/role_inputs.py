@@ -32,6 +32,13 @@ options:
       - The entry point of C(meta/argument_specs.yml) whose options are checked.
     type: str
     default: main
+  digest_ignore:
+    description:
+      - Variables left out of RV(digest), because the role's checks do not read them; a change of one of them alone
+        then does not run the checks again.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -68,6 +75,16 @@ checked:
   type: list
   elements: str
   sample: [containerd_source, containerd_systemd_cgroup]
+digest:
+  description: A digest of the role's name and checked variables (without O(digest_ignore)).
+  returned: always
+  type: str
+cached:
+  description:
+    - Whether RV(digest) is in the host's C(__role_inputs_passed) list, which a role's checks extend when they pass;
+      the role then skips checks that passed for the same inputs earlier in the run.
+  returned: always
+  type: bool
 errors:
   description: One message per invalid variable, naming it and its value.
   returned: failed
