@@ -1,7 +1,7 @@
 """kube-sim's pods as the verify role reads them: conditions, container statuses, owners (tests run in file order).
 
-The verify role's own expressions (roles/verify/vars/main.yml) are evaluated by ansible-playbook on
-`kubectl get nodes|pods -o json` of a simulated cluster, as its poll tasks register them.
+The verify role's own reports (roles/verify/vars/main.yml, plugins/filter/readiness.py) are evaluated by
+ansible-playbook on `kubectl get nodes|pods -o json` of a simulated cluster, as its poll tasks register them.
 """
 
 from __future__ import annotations
@@ -27,16 +27,7 @@ PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 CP_COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
 KUBE_PROXY = re.compile(r"^kube-proxy-[bcdfghjklmnpqrstvwxz2456789]{5}$")
 # What the verify role computes; the play writes them out as JSON.
-VERIFY_RESULTS = (
-    "__verify_missing_nodes",
-    "__verify_not_ready_nodes",
-    "__verify_cp_pods_waiting",
-    "__verify_cp_pods_details",
-    "__verify_kube_proxy_waiting",
-    "__verify_kube_proxy_details",
-    "__verify_addon_problems",
-    "__verify_pods_not_ready",
-)
+VERIFY_RESULTS = ("__verify_node_report", "__verify_pod_report")
 
 
 def load_sim():
@@ -93,7 +84,10 @@ def run_verify(tmp_path: Path, cases: dict[str, dict]) -> dict[str, dict]:
     playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
     config = tmp_path / "ansible.cfg"  # not the checkout's
     config.write_text(f"[defaults]\ninterpreter_python = {sys.executable}\nlocalhost_warning = false\nretry_files_enabled = false\n")
-    env = {**os.environ, "ANSIBLE_CONFIG": str(config)}
+    collection = tmp_path / "collections" / "ansible_collections" / "kubeadm" / "cluster"  # for its filters
+    collection.parent.mkdir(parents=True)
+    collection.symlink_to(REPO, target_is_directory=True)
+    env = {**os.environ, "ANSIBLE_CONFIG": str(config), "ANSIBLE_COLLECTIONS_PATH": str(tmp_path / "collections")}
     done = subprocess.run([str(PLAYBOOK), "-i", "localhost,", str(playbook)], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     return {name: json.loads((tmp_path / f"{name}.json").read_text()) for name in cases}
@@ -154,7 +148,9 @@ def test_verify_role_finds_every_pod_ready_once_the_nodes_have_a_pod_network(clu
         tmp_path,
         {"healthy": {"nodes": get(cluster, "nodes"), "pods": pods, "expected": ["sim-cp", "sim-w1"], "control_planes": ["sim-cp"]}},
     )
-    assert results["healthy"] == dict.fromkeys(VERIFY_RESULTS, [])
+    nodes, pods = results["healthy"]["__verify_node_report"], results["healthy"]["__verify_pod_report"]
+    assert (nodes["done"], nodes["problems"], nodes["not_ready"], sorted(nodes["addresses"])) == (True, "", [], ["sim-cp", "sim-w1"])
+    assert (pods["done"], pods["problems"], pods["addons_not_ready"], pods["not_ready"]) == (True, "", [], [])
 
 
 def lost_node_state(sim, skip_phases: list[str]) -> dict:
@@ -234,10 +230,11 @@ def test_verify_role_reports_a_lost_node_and_its_kube_proxy(sim, tmp_path):
             },
         },
     )
-    lost = results["lost"]
+    lost_nodes, lost_pods = results["lost"]["__verify_node_report"], results["lost"]["__verify_pod_report"]
     proxy = next(p["metadata"]["name"] for p in pods["items"] if p["metadata"]["name"].startswith("kube-proxy-") and p["spec"]["nodeName"] == "w1")
-    assert lost["__verify_not_ready_nodes"] == ["w1"]
-    assert lost["__verify_cp_pods_waiting"] == []
-    assert lost["__verify_kube_proxy_waiting"] == ["w1"]
-    assert lost["__verify_kube_proxy_details"] == [f"w1: {proxy} (Running, not Ready)"]
-    assert results["skipped"] == dict.fromkeys(VERIFY_RESULTS, [])
+    assert lost_nodes["not_ready"] == ["w1: Ready=Unknown (Kubelet stopped posting node status.)"]
+    assert lost_nodes["problems"] == "Not Ready: w1: Ready=Unknown (Kubelet stopped posting node status.)."
+    assert lost_pods["problems"] == f"kube-proxy not Ready on: w1: {proxy} (Running, not Ready)."  # the control plane pods are Ready
+    assert lost_pods["addons_not_ready"] == [f"kube-system/{proxy} (Running, not Ready)"]
+    assert [results["skipped"][r]["problems"] for r in VERIFY_RESULTS] == ["", ""]
+    assert results["skipped"]["__verify_pod_report"]["done"] is True
