@@ -44,13 +44,15 @@ class Case:
     hosts: tuple[str, ...]
     messages: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    # A directory put first on PATH, for commands that stand in for real ones.
+    bin_dir: str = ""
 
 
 BAD_CASES: dict[str, Case] = {
     "no_control_plane": Case(
         "no_control_plane.yml",
         ("worker1", "worker2"),
-        ("The inventory group 'control_plane' (preflight_control_plane_group) is empty or missing",),
+        ("The inventory group 'control_plane' is empty or missing",),
     ),
     "host_in_both_groups": Case(
         "host_in_both_groups.yml",
@@ -60,18 +62,18 @@ BAD_CASES: dict[str, Case] = {
     "ha_without_endpoint": Case(
         "ha_without_endpoint.yml",
         ("cp1", "cp2", "worker1"),
-        (("The inventory has 2 control planes (cp1, cp2) but cluster_control_plane_endpoint (cluster_control_plane_endpoint) is empty"),),
+        ("The inventory has 2 control planes (cp1, cp2) but cluster_control_plane_endpoint is empty",),
     ),
     "pod_service_overlap": Case(
         "pod_service_overlap.yml",
         ("cp1", "worker1"),
-        (("cluster_pod_cidr (cluster_pod_cidr) 10.100.0.0/16 overlaps cluster_service_cidr (cluster_service_cidr) 10.96.0.0/12"),),
+        ("cluster_pod_cidr 10.100.0.0/16 overlaps cluster_service_cidr 10.96.0.0/12",),
     ),
     "invalid_pod_cidr": Case(
         "invalid_pod_cidr.yml",
         ("cp1", "worker1"),
         (
-            "cluster_pod_cidr (cluster_pod_cidr) must be one IPv4 or IPv6 network in CIDR notation",
+            "cluster_pod_cidr must be one IPv4 or IPv6 network in CIDR notation",
             "got '10.244.0.0/33'",
         ),
     ),
@@ -79,26 +81,19 @@ BAD_CASES: dict[str, Case] = {
         "invalid_service_cidr.yml",
         ("cp1", "worker1"),
         (
-            "cluster_service_cidr (cluster_service_cidr) must be one IPv4 or IPv6 network",
+            "cluster_service_cidr must be one IPv4 or IPv6 network",
             "got '10.96.0.1/12' (did you mean 10.96.0.0/12?)",
         ),
     ),
     "invalid_version": Case(
         "invalid_version.yml",
         ("cp1", "worker1"),
-        (
-            "cluster_kubernetes_version (cluster_kubernetes_version) must be a release written X.Y.Z",
-            "from the minor versions 1.28, 1.29, 1.30, 1.31",
-            "got 'v1.30'",
-        ),
+        ("cluster_kubernetes_version must be a release written X.Y.Z (no 'v', no package revision), such as \"1.30.x\"; got 'v1.30'.",),
     ),
     "unsupported_version": Case(
         "unsupported_version.yml",
         ("cp1", "worker1"),
-        (
-            "cluster_kubernetes_version (cluster_kubernetes_version) must be a release",
-            "got '1.27.16'",
-        ),
+        ("cluster_kubernetes_version is 1.27.16, but the collection supports the minor releases 1.28, 1.29, 1.30, 1.31 only.",),
     ),
     "unsupported_os": Case(
         "unsupported_os.yml",
@@ -138,44 +133,83 @@ def local_ipv4_address() -> ipaddress.IPv4Interface:
     pytest.skip("this machine has no global IPv4 address to overlap")
 
 
-def node_overlap_case(tmp_dir: Path) -> Case:
-    """An inventory whose pod network is the /24 around an address of this machine."""
+def write_inventory(path: Path, **settings: object) -> str:
+    """cp1 and worker1, this machine over the local connection, with the given settings."""
+    lines = ["---", "all:", "  vars:", "    ansible_connection: local", '    ansible_python_interpreter: "{{ ansible_playbook_python }}"']
+    lines += [f"    {key}: {value}" for key, value in settings.items()]
+    lines += ["  children:", "    control_plane:", "      hosts:", "        cp1:", "    workers:", "      hosts:", "        worker1:"]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def node_overlap_cases(tmp_dir: Path) -> dict[str, Case]:
+    """A pod network around an address of this machine, and a service network inside its network but beside its address."""
     address = local_ipv4_address()
     pod_cidr = ipaddress.ip_network(f"{address.ip}/24", strict=False)
     service_cidr = ipaddress.ip_network("10.96.0.0/12")
     if pod_cidr.overlaps(service_cidr):
         service_cidr = ipaddress.ip_network("172.30.0.0/16")
-    inventory = tmp_dir / "node_address_overlap.yml"
-    inventory.write_text(
-        "---\n"
-        "all:\n"
-        "  vars:\n"
-        "    ansible_connection: local\n"
-        '    ansible_python_interpreter: "{{ ansible_playbook_python }}"\n'
-        f"    cluster_pod_cidr: {pod_cidr}\n"
-        f"    cluster_service_cidr: {service_cidr}\n"
-        "  children:\n"
-        "    control_plane:\n"
-        "      hosts:\n"
-        "        cp1:\n"
-        "    workers:\n"
-        "      hosts:\n"
-        "        worker1:\n"
-    )
+    cases = {
+        "node_address_overlap": Case(
+            write_inventory(tmp_dir / "node_address_overlap.yml", cluster_pod_cidr=pod_cidr, cluster_service_cidr=service_cidr),
+            ("cp1", "worker1"),
+            (f"whose network overlaps cluster_pod_cidr {pod_cidr}: pods would get addresses of the nodes' network.",),
+            (rf"(cp1|worker1) has the address\(es\) [0-9a-f.:/, ]*\b{re.escape(str(address))}\b",),
+        )
+    }
+    # The issue's case: no node address in it, but inside the nodes' network.
+    beside = next((net for net in address.network.subnets(new_prefix=28) if address.ip not in net), None) if address.network.prefixlen <= 27 else None
+    if beside is not None:
+        cases["node_network_overlap"] = Case(
+            write_inventory(tmp_dir / "node_network_overlap.yml", cluster_service_cidr=beside),
+            ("cp1", "worker1"),
+            (f"{address}, whose network overlaps cluster_service_cidr {beside}: services would get addresses",),
+        )
+    return cases
+
+
+def unquoted_version_case(tmp_dir: Path) -> Case:
+    """cluster_kubernetes_version: 1.30 unquoted, the number 1.3 to YAML."""
     return Case(
-        str(inventory),
+        write_inventory(tmp_dir / "unquoted_version.yml", cluster_kubernetes_version="1.30"),
         ("cp1", "worker1"),
-        (
-            f"inside cluster_pod_cidr (cluster_pod_cidr) {pod_cidr}: pod addresses would clash",
-            "Choose a pod network that no node address falls in",
-        ),
-        (rf"(cp1|worker1) has the address\(es\) [0-9a-f.:, ]*\b{re.escape(str(address.ip))}\b",),
+        ("cluster_kubernetes_version must be a string", "got the number 1.3."),
+        # The suggestion is the quoted full release, not '1.3' (refused next as no X.Y.Z).
+        (r'such as cluster_kubernetes_version: \\?"1\.30\.',),
     )
 
 
-def run_playbook(inventory: str | Path, *args: str, playbook: str = PLAYBOOK) -> subprocess.CompletedProcess[str]:
+# Says that kubeadm and kubelet are installed at 1.29.8, held, as dpkg-query --show --showformat would.
+DPKG_QUERY_STANDIN = r"""#!/bin/sh
+for name in "$@"; do
+  case "$name" in kubeadm|kubelet) printf '%s\t1.29.8-1.1\thold ok installed\n' "$name" ;; esac
+done
+"""
+
+
+def installed_version_case(tmp_dir: Path) -> Case:
+    """kubeadm and kubelet 1.29.8 installed (a dpkg-query stand-in says so), cluster_kubernetes_version 1.30.5."""
+    bin_dir = tmp_dir / "bin"
+    bin_dir.mkdir()
+    dpkg_query = bin_dir / "dpkg-query"
+    dpkg_query.write_text(DPKG_QUERY_STANDIN)
+    dpkg_query.chmod(0o755)
+    return Case(
+        "good.yml",
+        ("cp1", "worker1", "worker2"),
+        (
+            "cp1 has kubeadm 1.29.8-1.1 and kubelet 1.29.8-1.1 installed, but cluster_kubernetes_version is 1.30.5.",
+            "set cluster_kubernetes_version back, or run playbooks/upgrade.yml.",
+        ),
+        bin_dir=str(bin_dir),
+    )
+
+
+def run_playbook(inventory: str | Path, *args: str, playbook: str = PLAYBOOK, bin_dir: str = "") -> subprocess.CompletedProcess[str]:
     """Run a playbook (playbooks/preflight.yml unless told) against a fixture inventory, plain-text output."""
     env = dict(os.environ)
+    if bin_dir:
+        env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     env.update(
         ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
         ANSIBLE_NOCOLOR="1",
@@ -204,8 +238,13 @@ def recap(stdout: str) -> dict[str, dict[str, int]]:
 
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
-    all_cases = dict(BAD_CASES)
-    all_cases["node_address_overlap"] = node_overlap_case(tmp_path_factory.mktemp("inventories"))
+    tmp_dir = tmp_path_factory.mktemp("inventories")
+    all_cases = {
+        **BAD_CASES,
+        **node_overlap_cases(tmp_dir),
+        "unquoted_version": unquoted_version_case(tmp_dir),
+        "installed_version_differs": installed_version_case(tmp_dir),
+    }
     all_cases["good"] = GOOD
     return all_cases
 
@@ -214,7 +253,7 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
 def results(cases: dict[str, Case]) -> dict[str, subprocess.CompletedProcess[str]]:
     assert ANSIBLE_PLAYBOOK.exists(), f"{ANSIBLE_PLAYBOOK} is missing; run `make setup`"
     with ThreadPoolExecutor(max_workers=6) as pool:
-        futures = {name: pool.submit(run_playbook, case.inventory) for name, case in cases.items()}
+        futures = {name: pool.submit(run_playbook, case.inventory, bin_dir=case.bin_dir) for name, case in cases.items()}
         return {name: future.result() for name, future in futures.items()}
 
 
@@ -242,8 +281,10 @@ def test_good_inventory_passes(results, cases):
         assert counts["failed"] == 0, f"{host} failed\n{describe(result)}"
 
 
-@pytest.mark.parametrize("name", [*BAD_CASES, "node_address_overlap"])
+@pytest.mark.parametrize("name", [*BAD_CASES, "node_address_overlap", "node_network_overlap", "unquoted_version", "installed_version_differs"])
 def test_bad_inventory_fails_before_any_change(name, results, cases):
+    if name not in cases:
+        pytest.skip("this machine's network is too small for a service network beside its address")
     case = cases[name]
     result = results[name]
     assert result.returncode != 0, describe(result)
