@@ -148,8 +148,7 @@ def runs(mirror: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run
             unresolvable,
             ("cp1",),
             messages=(
-                "cluster_control_plane_endpoint (cluster_control_plane_endpoint) is 'k8s-api.invalid:6443', but its host name "
-                "k8s-api.invalid does not resolve on cp1",
+                "cluster_control_plane_endpoint is 'k8s-api.invalid:6443', but its host name k8s-api.invalid does not resolve on cp1",
                 "add it to DNS or to /etc/hosts on every node, or use an IP address",
             ),
         ),

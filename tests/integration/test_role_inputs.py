@@ -51,9 +51,10 @@ RUNS: dict[str, Run] = {
         }
     ),
     "unquoted_version": Run({"cluster_kubernetes_version": 1.3}),
-    # Not a variable users are meant to set, but the roles' defaults fall back to it (good.yml does not
-    # set cluster_dns_domain): named when wrong.
-    "cluster_default_number": Run({"cluster_dns_domain": 5}),
+    # A cluster-wide fact, checked by every role that reads it, and named as the user set it.
+    "cluster_fact_number": Run({"cluster_dns_domain": 5}),
+    # A 0.2.0 name left in an inventory is refused, naming its new name.
+    "renamed_variable": Run({"control_plane_pod_cidr": "10.245.0.0/16"}),
     "shared_advertise_address": Run(
         {"cluster_control_plane_endpoint": "k8s-api.example.com:6443", "control_plane_advertise_address": "127.0.0.1"},
         inventory="ha_without_endpoint.yml",
@@ -88,11 +89,11 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "worker_token_lifetime": (
         "many_bad_inputs",
-        ("worker_token_ttl is '0': the bootstrap token a worker joins with must live at least 1m", "(on worker1, worker2)"),
+        ("worker_token_ttl is '0': a bootstrap token must live at least 1m", "(on worker1, worker2)"),
     ),
     "init_token_lifetime": (
         "many_bad_inputs",
-        ("control_plane_init_token_ttl is '48h': the bootstrap token kubeadm init creates must live at least 1m and at most 24h",),
+        ("control_plane_init_token_ttl is '48h': a bootstrap token must live at most 24h",),
     ),
     "token_lifetime_not_a_duration": (
         "files_and_duration",
@@ -124,11 +125,18 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "unquoted_version_number": (
         "unquoted_version",
-        ("cluster_kubernetes_version must be a string; got the number 1.3. YAML read an unquoted number: write the whole value in quotes, such as cluster_kubernetes_version: \"1.30.5\".",),
+        (
+            "cluster_kubernetes_version must be a string; got the number 1.3. YAML read an unquoted number:",
+            'write the whole value in quotes, such as cluster_kubernetes_version: "1.30.x".',
+        ),
     ),
-    "cluster_default_named_through_the_defaults": (
-        "cluster_default_number",
-        ("cluster_dns_domain must be a string; got the number 5 (passed on as cluster_dns_domain).",),
+    "cluster_fact_named_as_set": (
+        "cluster_fact_number",
+        ("cluster_dns_domain must be a string; got the number 5.",),
+    ),
+    "old_name_refused_with_the_new_one": (
+        "renamed_variable",
+        ("control_plane_pod_cidr was renamed cluster_pod_cidr in kubeadm.cluster 0.3.0 and has no effect any more; set cluster_pod_cidr instead.",),
     ),
     "smoke_test_without_a_pod_network": (
         "smoke_without_network",

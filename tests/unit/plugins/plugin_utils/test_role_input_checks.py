@@ -110,7 +110,7 @@ def test_an_unquoted_version_gets_a_hint_with_the_whole_release():
     (error,) = check_value("cluster_kubernetes_version", 1.3, spec)
     assert error == (
         "cluster_kubernetes_version must be a string; got the number 1.3. YAML read an unquoted number: write the"
-        ' whole value in quotes, such as cluster_kubernetes_version: "1.30.5".'
+        ' whole value in quotes, such as cluster_kubernetes_version: "1.30.x".'
     )
 
 
