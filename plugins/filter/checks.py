@@ -81,8 +81,32 @@ def joined_as(nodes: Any, machine_id: str) -> list[str]:
     return [node["metadata"]["name"] for node in nodes or [] if (node.get("status") or {}).get("nodeInfo", {}).get("machineID") == machine_id]
 
 
+def rename_error(nodes: Any, machine_id: str, node_name: str, host: str) -> str:
+    """What is wrong when the machine ``host`` is joined under another name than ``node_name``, or ''.
+
+    Kubernetes cannot rename a node: joining again would reset a running node and leave its old Node behind.
+    """
+    names = joined_as(nodes, machine_id)
+    if not names or node_name in names:
+        return ""
+    old = names[0]
+    source = "cluster_node_name" if node_name != host else "the inventory name"
+    return (
+        f"{host} is joined to the cluster as node '{old}' (the Node whose machine ID is this host's /etc/machine-id),"
+        f" but its node name is now '{node_name}' ({source}). Kubernetes cannot rename a node, and joining again would"
+        f" reset a running node. To keep it, set cluster_node_name: {old} for {host}. To rename it, take it out first with"
+        f" playbooks/reset.yml --limit {host} -e cluster_node_name={old}, then run site.yml again."
+    )
+
+
 class FilterModule:
     """Input checks shared by the roles."""
 
     def filters(self):
-        return {"k8s_version_error": k8s_version_error, "token_ttl_error": token_ttl_error, "os_error": os_error, "joined_as": joined_as}
+        return {
+            "k8s_version_error": k8s_version_error,
+            "token_ttl_error": token_ttl_error,
+            "os_error": os_error,
+            "joined_as": joined_as,
+            "rename_error": rename_error,
+        }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.kubeadm.cluster.plugins.filter.checks import joined_as, k8s_version_error, os_error, token_ttl_error
+from ansible_collections.kubeadm.cluster.plugins.filter.checks import joined_as, k8s_version_error, os_error, rename_error, token_ttl_error
 from ansible_collections.kubeadm.cluster.plugins.filter.network import cidr_error, interface_addresses, split_endpoint
 
 
@@ -196,3 +196,17 @@ def test_joined_as_names_the_nodes_of_a_machine():
     assert joined_as(NODES, "") == []
     assert joined_as({}, "aaa") == []
     assert joined_as([], "aaa") == []
+
+
+def test_rename_error_names_the_old_node_and_both_ways_out():
+    message = rename_error(NODES, "bbb", "worker1-renamed", "worker1")
+    assert message.startswith("worker1 is joined to the cluster as node 'worker1' (the Node whose machine ID")
+    assert "but its node name is now 'worker1-renamed' (cluster_node_name)." in message
+    assert "set cluster_node_name: worker1 for worker1." in message
+    assert "playbooks/reset.yml --limit worker1 -e cluster_node_name=worker1, then run site.yml again." in message
+
+
+def test_rename_error_is_empty_for_a_kept_name_or_a_machine_not_joined():
+    assert rename_error(NODES, "bbb", "worker1", "worker1") == ""
+    assert rename_error(NODES, "zzz", "anything", "worker1") == ""
+    assert rename_error(NODES, "", "anything", "worker1") == ""
