@@ -34,8 +34,15 @@ def kubeconfig_fields(path: str) -> dict[str, str]:
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     fields = {}
-    for key in ("server", "certificate-authority-data", "certificate-authority", "client-certificate",
-                "client-certificate-data", "client-key", "client-key-data"):
+    for key in (
+        "server",
+        "certificate-authority-data",
+        "certificate-authority",
+        "client-certificate",
+        "client-certificate-data",
+        "client-key",
+        "client-key-data",
+    ):
         match = re.search(rf"^\s*{re.escape(key)}:\s*(\S+)\s*$", text, re.MULTILINE)
         if match:
             fields[key] = match.group(1).strip("'\"")
@@ -154,8 +161,7 @@ def leave(settings: dict, dry_run: bool, result: dict) -> dict:
 
 
 def sync(settings: dict, dry_run: bool) -> dict:
-    result: dict = {"changed": False, "node": settings["node_name"], "pod_cidr": "", "conflist": "unchanged",
-                    "routes_set": [], "routes_removed": []}
+    result: dict = {"changed": False, "node": settings["node_name"], "pod_cidr": "", "conflist": "unchanged", "routes_set": [], "routes_removed": []}
     if not os.path.exists(settings["kubeconfig"]):
         return leave(settings, dry_run, result)
     nodes = read_nodes(settings["kubeconfig"])
@@ -202,8 +208,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settings", default=SETTINGS)
     parser.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
-    parser.add_argument("--wait", type=int, default=0, metavar="SECONDS",
-                        help="retry until this node has a pod CIDR, at most this long (0: once)")
+    parser.add_argument("--wait", type=int, default=0, metavar="SECONDS", help="retry until this node has a pod CIDR, at most this long (0: once)")
     args = parser.parse_args()
     with open(args.settings, encoding="utf-8") as handle:
         settings = json.load(handle)
