@@ -52,7 +52,7 @@ def upgrade_needed(node: Mapping, target: str, installed: Mapping, wanted: Seque
 def _listed(found: list[tuple[str, str]]) -> str:
     """'1.28.4 (API server, cp1 kubeadm); 1.29.0 (w1 kubelet)': what runs which version, by version."""
     ordered = sorted(found, key=lambda item: _key(item[1]))
-    return "; ".join(f"{version} ({', '.join(what for what, _ in group)})" for version, group in groupby(ordered, key=lambda item: item[1]))
+    return "; ".join(f"{version} ({', '.join(item[0] for item in group)})" for version, group in groupby(ordered, key=lambda item: item[1]))
 
 
 def upgrade_refusal(target: str, cluster: str, server: str, nodes: Sequence[Mapping], packages: Mapping[str, Mapping], not_joined: Sequence[str] = ()) -> str:
@@ -62,7 +62,7 @@ def upgrade_refusal(target: str, cluster: str, server: str, nodes: Sequence[Mapp
     version, ``nodes`` the items of ``kubectl get nodes -o json``, ``packages`` the installed Kubernetes
     package versions of each inventory host, and ``not_joined`` the inventory hosts that are no node.
     """
-    major, minor, _ = _target(target)
+    major, minor = _target(target)[:2]
     running = [("kubernetesVersion in the kubeadm-config ConfigMap", cluster), ("API server", server)]
     running += [(f"{host} {name}", version) for host, versions in packages.items() for name, version in versions.items()]
     running += [(f"node {node['metadata']['name']} kubelet", node["status"]["nodeInfo"]["kubeletVersion"]) for node in nodes]

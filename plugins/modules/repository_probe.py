@@ -128,7 +128,7 @@ results:
     error:
       description: Why the URL does not answer, for example V(HTTP 404); V(null) when it answers.
       type: str
-      sample: "Request failed: <urlopen error [Errno 111] Connection refused>"
+      sample: "Request failed: [Errno 111] Connection refused"
 """
 
 import http.client

@@ -57,7 +57,7 @@ def _hint(kind: str, value: Any, name: str, default: Any = None) -> str:
         example = default if isinstance(default, str) and default and "{{" not in default else value
         if name.endswith("_version"):
             # An unquoted 1.30 reads as 1.3: show the release the user meant, with its patch number to fill in.
-            major, _, minor = str(value).partition(".")
+            major, minor = (str(value).split(".") + [""])[:2]
             example = f"{major}.{minor.ljust(2, '0')}.x"
         return f' YAML read an unquoted number: write the whole value in quotes, such as {name}: "{example}".'
     if kind in ("int", "float") and isinstance(value, str):
