@@ -373,7 +373,7 @@ def write_inventory(stage: str, mode: str, cp: str, workers: list[str], ips: dic
     archives = "".join(f"  - {a}\n" for a in IMAGE_ARCHIVES)
     (gv / "zz-bench.yml").write_text(
         "---\n# Written by bench/lib/bench.py.\n"
-        f'testbed_kube: real\nkube_packages_version: "{KUBE_VERSION}"\n'
+        f'testbed_kube: real\ncluster_kubernetes_version: "{KUBE_VERSION}"\n'
         f"containerd_image_archives_copy:\n{archives}verify_smoke_test: false\n"
     )
     return inv
