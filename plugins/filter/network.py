@@ -108,6 +108,23 @@ def split_endpoint(value: Any, default_port: int = 6443) -> dict[str, Any]:
     return {"host": host, "port": port} if valid and 0 < port < 65536 else {}
 
 
+def api_backends(hosts: Iterable[str], hostvars: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The API server address of each control plane in ``hosts``, as ``{name, address}``.
+
+    The address is the host's ``control_plane_advertise_address`` when set, else the IPv4 (or IPv6) address of its
+    default route from its gathered facts, as kubeadm picks it; '' when neither is known (facts not gathered).
+    """
+    backends = []
+    for host in hosts:
+        host_vars = hostvars.get(host) or {}
+        address = host_vars.get("control_plane_advertise_address") or ""
+        facts = host_vars.get("ansible_facts") or {}
+        for family in ("default_ipv4", "default_ipv6"):
+            address = address or (facts.get(family) or {}).get("address") or ""
+        backends.append({"name": str(host), "address": str(address)})
+    return backends
+
+
 class FilterModule:
     """Address and CIDR filters."""
 
@@ -119,4 +136,5 @@ class FilterModule:
             "cidr_error": cidr_error,
             "interface_addresses": interface_addresses,
             "split_endpoint": split_endpoint,
+            "api_backends": api_backends,
         }

@@ -63,3 +63,20 @@ def test_cidr_overlaps_in_either_direction():
     assert not cidr_overlaps("10.244.0.0/16", "10.96.0.0/12")
     assert not cidr_overlaps("10.0.0.0/8", "fd00::/8")
     assert not cidr_overlaps("bad", "10.0.0.0/8")
+
+
+def test_api_backends_takes_the_advertise_address_then_the_default_route_address():
+    from ansible_collections.kubeadm.cluster.plugins.filter.network import api_backends
+
+    hostvars = {
+        "cp1": {"ansible_facts": {"default_ipv4": {"address": "172.19.0.2"}}},
+        "cp2": {"control_plane_advertise_address": "10.0.0.12", "ansible_facts": {"default_ipv4": {"address": "172.19.0.3"}}},
+        "cp3": {"ansible_facts": {"default_ipv4": {}, "default_ipv6": {"address": "fd00::4"}}},
+        "cp4": {},
+    }
+    assert api_backends(["cp1", "cp2", "cp3", "cp4"], hostvars) == [
+        {"name": "cp1", "address": "172.19.0.2"},
+        {"name": "cp2", "address": "10.0.0.12"},
+        {"name": "cp3", "address": "fd00::4"},
+        {"name": "cp4", "address": ""},
+    ]
