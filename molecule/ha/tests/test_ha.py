@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -68,7 +69,16 @@ def test_every_control_plane_has_the_admin_kubeconfig(host):
     root = host.file("/root/.kube/config")
     assert (root.user, root.group, root.mode) == ("root", "root", 0o600)
     assert root.content_string == host.file("/etc/kubernetes/admin.conf").content_string
-    assert "https://kc-ha-cp1:6443" in root.content_string
+    # The node-local load balancer, the cluster's endpoint.
+    assert "server: https://127.0.0.1:6444" in root.content_string
+
+
+def test_every_node_balances_over_the_three_api_servers(host):
+    assert host.service("haproxy").is_running and host.service("haproxy").is_enabled
+    config = host.file("/etc/haproxy/haproxy.cfg").content_string
+    assert re.findall(r"^\s+server (\S+) ", config, re.MULTILINE) == CONTROL_PLANES
+    assert "server: https://127.0.0.1:6444" in host.file("/etc/kubernetes/kubelet.conf").content_string
+    assert host.socket("tcp://127.0.0.1:6444").is_listening
 
 
 @real_only
@@ -114,3 +124,25 @@ def test_reset_nodes_keep_their_own_rule_and_run_the_pod_network_again(host):
     assert "--dport 2222" in host.check_output("iptables -S INPUT")
     assert host.service("kubeadm-pod-network.timer").is_running
     assert host.file("/etc/kubernetes/kubelet.conf").exists
+
+
+# The failover of side_effect.yml: kc-ha-cp1's container stopped, then started again.
+def ephemeral(name: str) -> str:
+    return Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], name).read_text()
+
+
+@real_only
+def test_the_api_answered_through_the_endpoint_within_seconds_of_losing_a_control_plane():
+    figures = json.loads(ephemeral("failover.json"))
+    print(f"failover: {figures}")
+    assert figures["polls"] > 100, figures
+    assert figures["outage_s"] <= 10, figures
+
+
+@real_only
+def test_site_yml_with_a_stopped_control_plane_stopped_in_preflight_naming_it():
+    log = ephemeral("site-cp1-down.log")
+    assert "kc-ha-cp1 cannot be reached: " in log
+    assert "deserialization" not in log
+    recap = log.split("PLAY RECAP")[-1]
+    assert re.findall(r"^(\S+) +: ok=\d+ +changed=(\d+)", recap, re.MULTILINE) == [(n, "0") for n in ALL_NODES], recap

@@ -12,7 +12,8 @@ import testinfra.utils.ansible_runner
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
-CONTROL_PLANES = RUNNER.get_hosts("control_plane")
+# control_plane_added: control planes a scenario adds to the cluster later (ha: molecule/ha/grown.yml).
+CONTROL_PLANES = RUNNER.get_hosts("control_plane") + RUNNER.get_hosts("control_plane_added")
 WORKERS = RUNNER.get_hosts("workers")
 ALL_NODES = sorted(CONTROL_PLANES + WORKERS)
 

@@ -63,9 +63,11 @@ def _load(role: str, part: str) -> dict:
 
 def render(role: str, template: str, version: str, extra: dict) -> str:
     variables: dict = {}
-    # The defaults of the role's dependencies (kubeadm.cluster.cluster) under its own, as Ansible merges them.
+    # The defaults and vars of the role's dependencies (kubeadm.cluster.cluster) under its own, as Ansible merges them.
     for dependency in _load(role, "meta").get("dependencies") or []:
-        variables.update(_load((dependency["role"] if isinstance(dependency, dict) else dependency).rsplit(".", 1)[-1], "defaults"))
+        name = (dependency["role"] if isinstance(dependency, dict) else dependency).rsplit(".", 1)[-1]
+        variables.update(_load(name, "defaults"))
+        variables.update(_load(name, "vars"))
     for part in ("defaults", "vars"):
         variables.update(_load(role, part))
     variables = trusted(variables)
