@@ -96,6 +96,9 @@ def runs(mirror: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run
         kube_packages_repo_key_url=f"{mirror}/{KUBE_REPO_PATH}/missing.key",
     )
     unreachable = NODES / "unreachable_repository.yml"
+    # A kubeconfig whose API server cannot be reached: a cluster that cannot be asked, not no cluster.
+    dead_kubeconfig = tmp / "admin.conf"
+    dead_kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://127.0.0.1:9\n  name: kubernetes\n")
     unreachable_messages = (
         "kube_packages_repo_url is http://127.0.0.1:9/core:/stable:/v1.30/deb/, but the Kubernetes package repository "
         "does not answer from cp1 (GET http://127.0.0.1:9/core:/stable:/v1.30/deb/Release:",
@@ -134,6 +137,15 @@ def runs(mirror: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run
             ),
         ),
         "unreachable_repository": Run(unreachable, ("cp1",), messages=unreachable_messages),
+        "unreachable_cluster": Run(
+            single_host_inventory(tmp / "unreachable_cluster.yml"),
+            ("cp1",),
+            ("-e", f'{{"__preflight_kubeconfigs": ["{dead_kubeconfig}"]}}'),
+            messages=(
+                f"cp1 holds {dead_kubeconfig}, but the API server it names, https://127.0.0.1:9, cannot be reached from cp1: "
+                "connection refused. The cluster cannot be asked, so nothing has been changed",
+            ),
+        ),
         "unreachable_repository_check_mode": Run(unreachable, ("cp1",), ("--check",), unreachable_messages),
         "missing_key": Run(
             missing_key,
@@ -188,6 +200,7 @@ def test_reachable_repository_and_endpoint_pass(name, results, runs):
         "duplicate_machine",
         "unreachable_repository",
         "unreachable_repository_check_mode",
+        "unreachable_cluster",
         "missing_key",
         "unresolvable_endpoint",
     ],
