@@ -61,8 +61,8 @@ class FakeNode:
         if name == "firewall-cmd":
             key = " ".join(a for a in args if a != "--permanent")
             if key in self.firewalld:
-                rc, out = self.firewalld[key]
-                return rc, out, ""
+                rc, out, *err = self.firewalld[key]
+                return rc, out, "".join(err)
             if key.startswith("--info-"):
                 raise AssertionError(f"unexpected read: {argv}")
         return 0, "", ""
@@ -206,7 +206,6 @@ def test_bad_rules_are_refused_by_name(node, capsys):
     assert "nothing: a rule needs" in result["msg"]
 
 
-MISSING = (101, "")
 FIREWALLD_FRESH = {
     "--state": (0, "running\n"),
     "--get-default-zone": (0, "public\n"),
@@ -214,8 +213,9 @@ FIREWALLD_FRESH = {
     "--info-zone=trusted": (0, fixture("firewalld-info-zone-trusted.stdout")),
     "--info-service=ssh": (0, fixture("firewalld-info-service-ssh.stdout")),
     "--info-service=dhcpv6-client": (0, fixture("firewalld-info-service-dhcpv6-client.stdout")),
-    "--info-service=kubeadm-cluster": MISSING,
-    "--info-policy=kubeadm-cluster": (140, ""),
+    # firewalld's answers for a service and a policy that do not exist.
+    "--info-service=kubeadm-cluster": (101, "", fixture("firewalld-info-service-missing.stderr")),
+    "--info-policy=kubeadm-cluster": (140, "", fixture("firewalld-info-policy-missing.stderr")),
 }
 FIREWALLD_OURS = {
     **FIREWALLD_FRESH,
@@ -301,7 +301,7 @@ def test_firewalld_absent_without_its_objects_is_unchanged(node, capsys):
 
 
 def test_an_unknown_firewalld_zone_is_refused(node, capsys):
-    node.tools, node.firewalld = {"firewall-cmd"}, {**FIREWALLD_FRESH, "--info-zone=office": (112, "")}
+    node.tools, node.firewalld = {"firewall-cmd"}, {**FIREWALLD_FRESH, "--info-zone=office": (112, "", "INVALID_ZONE: get_zone(): office\n")}
     result = run_module(host_firewall.main, capsys, {"rules": FIREWALLD_RULES, "firewalld_zone": "office"})
     assert result["failed"] and "no zone 'office'" in result["msg"]
 
