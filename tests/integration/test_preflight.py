@@ -205,6 +205,42 @@ def installed_version_case(tmp_dir: Path) -> Case:
     )
 
 
+# ufw status verbose of an active ufw that denies incoming traffic by default (ufw 0.36.2); this
+# machine has no /etc/ufw/user.rules, so the firewall has no rule that allows anything.
+UFW_STANDIN = r"""#!/bin/sh
+[ "$1 $2" = "status verbose" ] || { echo "ufw stand-in: $*" >&2; exit 1; }
+printf 'Status: active\nLogging: off\nDefault: deny (incoming), allow (outgoing), deny (routed)\nNew profiles: skip\n'
+"""
+
+
+def firewall_case(tmp_dir: Path) -> Case:
+    """firewall_manage false and an active ufw (a stand-in) that allows nothing: refused, naming the ports."""
+    bin_dir = tmp_dir / "ufw-bin"
+    bin_dir.mkdir()
+    ufw = bin_dir / "ufw"
+    ufw.write_text(UFW_STANDIN)
+    ufw.chmod(0o755)
+    inventory = write_inventory(
+        tmp_dir / "firewall_left_alone.yml",
+        firewall_manage="false",
+        cni_plugin="flannel",
+        preflight_check_node_identity="false",
+        preflight_check_reachability="false",
+        kube_packages_repo_probe_timeout=0,
+    )
+    return Case(
+        inventory,
+        ("cp1", "worker1"),
+        (
+            "ufw on cp1 blocks what this control plane needs: 6443/tcp, 2379-2380/tcp, 10259/tcp, 10257/tcp, 10250/tcp,",
+            "ufw on worker1 blocks what this worker needs: 10250/tcp, 10256/tcp, 30000-32767/tcp, 30000-32767/udp,"
+            " forwarded from 10.244.0.0/16, forwarded to 10.244.0.0/16, 8472/udp.",
+            "firewall_manage is false, so the collection leaves the firewall alone: open them (ufw allow 10250/tcp comment 'kubeadm.cluster: kubelet API';",
+        ),
+        bin_dir=str(bin_dir),
+    )
+
+
 def run_playbook(inventory: str | Path, *args: str, playbook: str = PLAYBOOK, bin_dir: str = "") -> subprocess.CompletedProcess[str]:
     """Run a playbook (playbooks/preflight.yml unless told) against a fixture inventory, plain-text output."""
     env = dict(os.environ)
@@ -244,6 +280,7 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
         **node_overlap_cases(tmp_dir),
         "unquoted_version": unquoted_version_case(tmp_dir),
         "installed_version_differs": installed_version_case(tmp_dir),
+        "firewall_blocks_what_a_node_needs": firewall_case(tmp_dir),
     }
     all_cases["good"] = GOOD
     return all_cases
@@ -281,7 +318,10 @@ def test_good_inventory_passes(results, cases):
         assert counts["failed"] == 0, f"{host} failed\n{describe(result)}"
 
 
-@pytest.mark.parametrize("name", [*BAD_CASES, "node_address_overlap", "node_network_overlap", "unquoted_version", "installed_version_differs"])
+BUILT_CASES = ["node_address_overlap", "node_network_overlap", "unquoted_version", "installed_version_differs", "firewall_blocks_what_a_node_needs"]
+
+
+@pytest.mark.parametrize("name", [*BAD_CASES, *BUILT_CASES])
 def test_bad_inventory_fails_before_any_change(name, results, cases):
     if name not in cases:
         pytest.skip("this machine's network is too small for a service network beside its address")

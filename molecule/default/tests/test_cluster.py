@@ -117,6 +117,67 @@ def test_the_smoke_workload_serves_across_nodes():
     assert "kubeadm.cluster smoke test" in fetch(service["spec"]["clusterIP"])
 
 
+# molecule/default/prepare.yml put an active ufw on this worker (incoming denied but SSH); the
+# firewall role opened what a worker with the bridge pod network needs, each rule once.
+FIREWALLED = "kc-worker2"
+WORKER_UFW_RULES = [
+    ("10250/tcp", "ALLOW IN", "Anywhere", "kubelet API"),
+    ("10256/tcp", "ALLOW IN", "Anywhere", "kube-proxy health check"),
+    ("30000:32767/tcp", "ALLOW IN", "Anywhere", "NodePort services"),
+    ("30000:32767/udp", "ALLOW IN", "Anywhere", "NodePort services"),
+    ("Anywhere", "ALLOW FWD", str(POD_CIDR), "pod network"),
+    (str(POD_CIDR), "ALLOW FWD", "Anywhere", "pod network"),
+]
+# The test bed's pod network: bridge on real Kubernetes (no ports of its own), calico on the simulator.
+CALICO_UFW_RULES = [("179/tcp", "ALLOW IN", "Anywhere", "Calico BGP"), ("4789/udp", "ALLOW IN", "Anywhere", "Calico VXLAN")]
+
+
+def test_the_firewalled_worker_lets_in_exactly_what_a_worker_needs(host):
+    if host.backend.host != FIREWALLED:
+        pytest.skip(f"only {FIREWALLED} has a host firewall")
+    status = host.check_output("ufw status verbose")
+    assert "Status: active" in status
+    assert "Default: deny (incoming), allow (outgoing), deny (routed)" in status
+    rules = [" ".join(line.split()) for line in status.splitlines()]
+    for to, action, source, what in WORKER_UFW_RULES + ([] if REAL else CALICO_UFW_RULES):
+        assert rules.count(f"{to} {action} {source} # kubeadm.cluster: {what}") == 1, (to, status)
+    # 10250/tcp was deleted in side_effect.yml and put back by the verbose site run.
+    assert rules.count("10250/tcp (v6) ALLOW IN Anywhere (v6) # kubeadm.cluster: kubelet API") == 1, status
+    # Nothing a control plane needs, nothing of another pod network.
+    for port in ("6443", "2379", "10257", "10259", "8472") + (("179/tcp", "4789") if REAL else ()):
+        assert port not in status, port
+    # ufw and kube-proxy write to the same iptables backend (Debian 12's nf_tables), so each sees the other's rules.
+    assert "nf_tables" in host.check_output("iptables --version")
+    if REAL:
+        rules_in_use = host.check_output("iptables-save -t filter")
+        assert ":ufw-user-forward" in rules_in_use and ":KUBE-FORWARD" in rules_in_use
+
+
+def test_the_verbose_rerun_opened_the_closed_kubelet_port_again():
+    log = COLOUR.sub("", Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "rejoin-vvv.log").read_text())
+    task = re.search(r"^TASK \[kubeadm\.cluster\.firewall : Let the traffic this node needs through .*$", log, re.M)
+    assert task, "the firewall role did not run"
+    body = log[task.end() : log.find("\nTASK [", task.end())]
+    assert re.search(r"^changed: \[kc-worker2\]", body, re.M), body[-2000:]
+    assert not re.search(r"^changed: \[kc-(cp1|worker1)\]", body, re.M), "a node without a firewall changed"
+
+
+@real_only
+def test_the_smoke_nodeport_and_pods_answer_through_the_firewalled_worker(nodes):
+    cp = first_control_plane()
+    address = next(a["address"] for n in nodes if n["metadata"]["name"] == FIREWALLED for a in n["status"]["addresses"] if a["type"] == "InternalIP")
+    port = kubectl_json("get", "service", "kubeadm-smoke", "-n", "default")["spec"]["ports"][0]["nodePort"]
+    assert "kubeadm.cluster smoke test" in cp.check_output(f"curl -sS --max-time 10 http://{address}:{port}/")
+    pods = kubectl_json("get", "pods", "-n", "default", "-l", "app.kubernetes.io/name=kubeadm-smoke")["items"]
+    behind = [p for p in pods if p["spec"]["nodeName"] == FIREWALLED]
+    others = [p for p in pods if p["spec"]["nodeName"] != FIREWALLED]
+    if not behind or not others:
+        pytest.skip(f"no smoke pod on {FIREWALLED} and another beside it, for pod-to-pod traffic through its firewall")
+    request = f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 5 {behind[0]['status']['podIP']} 80"
+    page = cp.check_output(f'{ADMIN} exec -n default {others[0]["metadata"]["name"]} -- /bin/busybox sh -c "{request}"')
+    assert "kubeadm.cluster smoke test" in page
+
+
 def test_control_plane_is_labelled(nodes):
     labelled = sorted(n["metadata"]["name"] for n in nodes if "node-role.kubernetes.io/control-plane" in n["metadata"]["labels"])
     assert labelled == sorted(CONTROL_PLANES)
