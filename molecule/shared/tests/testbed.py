@@ -12,7 +12,7 @@ import testinfra.utils.ansible_runner
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
-# control_plane_added: control planes a scenario adds to the cluster later (ha: molecule/ha/grown.yml).
+# control_plane_added: control planes a scenario adds to the cluster later (ha: molecule/ha/inventory/grown.yml).
 CONTROL_PLANES = RUNNER.get_hosts("control_plane") + RUNNER.get_hosts("control_plane_added")
 WORKERS = RUNNER.get_hosts("workers")
 ALL_NODES = sorted(CONTROL_PLANES + WORKERS)
