@@ -129,7 +129,7 @@ def test_the_smoke_workload_serves_across_nodes():
     src, dst = list(by_node.values())[:2]
 
     def fetch(address: str) -> str:
-        # The image has only busybox, whose static wget cannot look up the http port: plain HTTP over nc.
+        # The image has only busybox: plain HTTP over its nc, to an address (wget by name is the DNS test's).
         request = f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 5 {address} 80"
         return cp.check_output(f'{ADMIN} exec -n default {src["metadata"]["name"]} -- /bin/busybox sh -c "{request}"')
 
