@@ -63,6 +63,16 @@ def node_nameserver(path: str = NODE_RESOLV_CONF) -> str:
     return servers[0] if servers else DOCKER_DNS
 
 
+def node_address() -> str:
+    """This node's address: its host name's in Docker's /etc/hosts, else the source address of its default route."""
+    address = socket.gethostbyname(socket.gethostname())
+    if address.startswith("127."):  # a Debian-style 127.0.1.1 line: pods cannot reach that
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 53))  # no packet is sent: the kernel only picks the route
+            address = probe.getsockname()[0]
+    return address
+
+
 def write_resolv_conf(path: str, address: str) -> None:
     """The pods' resolv.conf, replaced in one step."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -75,14 +85,13 @@ def write_resolv_conf(path: str, address: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--listen", help="address to listen on (default: this node's, from its host name)")
+    parser.add_argument("--listen", help="address to listen on (default: this node's, see node_address)")
     parser.add_argument("--port", type=int, default=53)
     parser.add_argument("--upstream", help=f"server to pass queries on to (default: the first nameserver of {NODE_RESOLV_CONF})")
     parser.add_argument("--upstream-port", type=int, default=53)
     parser.add_argument("--resolv-conf", default=RESOLV_CONF)
     args = parser.parse_args(argv)
-    # Docker's /etc/hosts maps the container's host name to its address on its network.
-    address = args.listen or socket.gethostbyname(socket.gethostname())
+    address = args.listen or node_address()
     with RelayServer((address, args.port), (args.upstream or node_nameserver(), args.upstream_port)) as server:
         write_resolv_conf(args.resolv_conf, address)
         server.serve_forever()

@@ -119,6 +119,18 @@ def test_the_upstream_is_the_nodes_first_nameserver(tmp_path):
     assert relay.node_nameserver(str(tmp_path / "missing")) == "127.0.0.11"
 
 
+def test_the_node_address_is_never_a_loopback_one(monkeypatch):
+    relay = load_relay()
+    monkeypatch.setattr(relay.socket, "gethostbyname", lambda name: "172.18.0.3")
+    assert relay.node_address() == "172.18.0.3"  # Docker's /etc/hosts line for the container
+    monkeypatch.setattr(relay.socket, "gethostbyname", lambda name: "127.0.1.1")
+    try:
+        address = relay.node_address()
+    except OSError:
+        pytest.skip("this machine has no default route")
+    assert not address.startswith("127."), address
+
+
 def test_the_script_writes_the_pods_resolv_conf_naming_its_address_once_it_listens(tmp_path):
     upstream = Upstream()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
