@@ -48,6 +48,39 @@ def pod_state(pod: Mapping[str, Any]) -> str:
     return state if _ready(pod).get("status") == "True" else state + ", not Ready"
 
 
+def _selects(selector: Mapping[str, Any], pod: Mapping[str, Any]) -> bool:
+    """Whether a label selector's matchLabels (its matchExpressions are not read) select a pod; an empty one selects none."""
+    wanted = (selector or {}).get("matchLabels") or {}
+    labels = pod.get("metadata", {}).get("labels") or {}
+    return bool(wanted) and all(labels.get(key) == value for key, value in wanted.items())
+
+
+def deployment_state(deployment: Mapping[str, Any], pods: Iterable[Mapping[str, Any]] = ()) -> tuple[bool, str]:
+    """Whether a Deployment is rolled out and Ready, and ``<ready> of <desired> replicas Ready`` with what is missing.
+
+    Ready as ``kubectl rollout status`` means rolled out, with Ready replicas for available ones: the controller observed
+    the current generation, every desired replica is updated and Ready, and no old replica is left. What is missing
+    follows, with the pods of ``pods`` that its selector (matchLabels) selects and that are not Ready, e.g.
+    ``1 of 2 replicas Ready, coredns-5dd5756b68-7lkqn (Pending:ImagePullBackOff, not Ready)``.
+    """
+    meta, spec, status = deployment.get("metadata", {}), deployment.get("spec", {}), deployment.get("status", {})
+    desired = spec.get("replicas", 1)
+    ready, updated, current = status.get("readyReplicas", 0), status.get("updatedReplicas", 0), status.get("replicas", 0)
+    observed = status.get("observedGeneration", 0) >= meta.get("generation", 0)
+    details = [f"{ready} of {desired} replicas Ready"]
+    if updated < desired:
+        details.append(f"{updated} of {desired} updated")
+    if current > updated:
+        details.append(f"{current - updated} old pending termination")
+    if not observed:
+        details.append("its last change not yet observed by the controller")
+    namespace = meta.get("namespace")
+    for pod in pods:
+        if pod.get("metadata", {}).get("namespace") == namespace and _selects(spec.get("selector"), pod) and _ready(pod).get("status") != "True":
+            details.append(f"{pod['metadata']['name']} ({pod_state(pod)})")
+    return observed and updated >= desired and current <= updated and ready >= desired, ", ".join(details)
+
+
 def node_readiness(result: Registered, expected: Iterable[str], ready: bool = True) -> dict[str, Any]:
     """The expected nodes in a registered `kubectl get nodes -o json`.
 
@@ -83,16 +116,26 @@ def pod_readiness(
     control_plane_pods: Iterable[str] = (),
     kube_proxy_nodes: Iterable[str] = (),
     addon_namespaces: Iterable[str] = (),
+    deployments: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The pods in a registered `kubectl get pods -o json`.
+    """The pods in a registered `kubectl get pods -o json`, or `kubectl get pods,deployments -o json`.
 
-    Waits for: the static pods ``control_plane_pods`` in kube-system, and a pod of the DaemonSet kube-proxy on each
-    node of ``kube_proxy_nodes``. ``done``: kubectl answered and all of them are Ready. ``problems``: what is not, as
-    sentences. ``addons``: how many pods ``addon_namespaces`` hold (the control plane pods aside);
-    ``addons_not_ready``: those that are neither Ready nor Succeeded, and ``not_ready``: every pod that is not Ready,
-    each as ``<namespace>/<name> (<state>)``.
+    Waits for: the static pods ``control_plane_pods`` in kube-system, a pod of the DaemonSet kube-proxy on each node of
+    ``kube_proxy_nodes``, and the Deployments ``deployments`` (``<namespace>/<name>``, read from the Deployment items of
+    the same result; see deployment_state). ``done``: kubectl answered and all of them are Ready. ``problems``: what is
+    not, as sentences. ``deployments_state``: ``<namespace>/<name>: <state>`` of each of ``deployments``.
+    ``addons``: how many pods ``addon_namespaces`` hold (the control plane pods aside); ``addons_not_ready``: those
+    that are neither Ready nor Succeeded, and ``not_ready``: every pod that is not Ready, each as
+    ``<namespace>/<name> (<state>)``.
     """
     control_plane_pods, kube_proxy_nodes, addon_namespaces = list(control_plane_pods), list(kube_proxy_nodes), set(addon_namespaces)
+    wanted_deployments = list(deployments)
+    for key in wanted_deployments:
+        if not all(key.partition("/")[::2]):
+            raise ValueError(f"pod_readiness: a Deployment is named <namespace>/<name>, not {key!r}")
+    items = _items(result)
+    found = {f"{d['metadata']['namespace']}/{d['metadata']['name']}": d for d in items if d.get("kind") == "Deployment"}
+    pods = [item for item in items if item.get("kind", "Pod") == "Pod"]
     control_plane_keys = {f"kube-system/{name}" for name in control_plane_pods}
     states: dict[str, str] = {}
     ready: set[str] = set()
@@ -100,7 +143,7 @@ def pod_readiness(
     proxy_ready: set[str] = set()
     addons = 0
     addons_not_ready, not_ready = [], []
-    for pod in _items(result):
+    for pod in pods:
         meta, status = pod["metadata"], pod.get("status", {})
         key, state = f"{meta['namespace']}/{meta['name']}", pod_state(pod)
         states[key] = state
@@ -122,6 +165,12 @@ def pod_readiness(
     answered = result.get("rc", 1) == 0
     cp_waiting = [name for name in control_plane_pods if f"kube-system/{name}" not in ready]
     proxy_waiting = [node for node in kube_proxy_nodes if node not in proxy_ready]
+    deployment_report, deployments_waiting = [], []
+    for key in wanted_deployments if answered else []:
+        ok, state = deployment_state(found[key], pods) if key in found else (False, "not found")
+        deployment_report.append(f"{key}: {state}")
+        if not ok:
+            deployments_waiting.append(f"{key}: {state}")
     problems = _failure(result, "pods")
     if answered and cp_waiting:
         details = (f"{name} ({states.get(f'kube-system/{name}', 'not found')})" for name in cp_waiting)
@@ -129,13 +178,28 @@ def pod_readiness(
     if answered and proxy_waiting:
         details = (f"{node}: {proxy_of.get(node, 'no kube-proxy pod')}" for node in proxy_waiting)
         problems.append(f"kube-proxy not Ready on: {'; '.join(details)}.")
+    if deployments_waiting:
+        problems.append(f"Deployments not Ready: {'; '.join(deployments_waiting)}.")
     return {
-        "done": answered and not cp_waiting and not proxy_waiting,
+        "done": answered and not cp_waiting and not proxy_waiting and not deployments_waiting,
         "problems": " ".join(problems),
+        "deployments_state": deployment_report,
         "addons": addons,
         "addons_not_ready": addons_not_ready,
         "not_ready": not_ready,
     }
+
+
+def ready_pod_per_node(result: Registered) -> list[dict[str, str]]:
+    """One Ready pod of each node in a registered `kubectl get pods -o json`, ``{name, namespace, node}``, in the order of
+    each node's first Ready pod; none when kubectl failed. The first and the last run on different nodes when two nodes
+    hold a Ready pod."""
+    chosen: dict[str, dict[str, str]] = {}
+    for pod in _items(result):
+        node = pod.get("spec", {}).get("nodeName", "")
+        if pod.get("kind", "Pod") == "Pod" and node and node not in chosen and _ready(pod).get("status") == "True":
+            chosen[node] = {"name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"], "node": node}
+    return list(chosen.values())
 
 
 def fetch_failures(results: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -148,4 +212,9 @@ class FilterModule:
     """The verify role's readiness report."""
 
     def filters(self):
-        return {"node_readiness": node_readiness, "pod_readiness": pod_readiness, "fetch_failures": fetch_failures}
+        return {
+            "node_readiness": node_readiness,
+            "pod_readiness": pod_readiness,
+            "ready_pod_per_node": ready_pod_per_node,
+            "fetch_failures": fetch_failures,
+        }

@@ -490,6 +490,71 @@ def pods(state: dict) -> list[dict]:  # noqa: C901 - one branch per kind of pod
     return result
 
 
+COREDNS_SELECTOR = {"k8s-app": "kube-dns"}
+
+
+def deployments(state: dict, pod_list: list[dict]) -> list[dict]:
+    """The Deployments of a kubeadm cluster: CoreDNS's, kube-system/coredns, unless kubeadm skipped addon/coredns
+    (or addon), with the status the deployment controller gives it from its two pods (zero counts left out, as the
+    API server does; Available while at most one replica, kubeadm's maxUnavailable, is not)."""
+    skip = set(state["skip_phases"])
+    if "addon/coredns" in skip or "addon" in skip:
+        return []
+    selected = [x for x in pod_list if x["metadata"]["namespace"] == "kube-system" and (x["metadata"].get("labels") or {}).items() >= COREDNS_SELECTOR.items()]
+    ready = sum(1 for x in selected if any(c["type"] == "Ready" and c["status"] == "True" for c in x["status"].get("conditions", [])))
+    replicas = 2
+    created = min((x["metadata"]["creationTimestamp"] for x in selected), default=rfc3339(now()))
+    counts = {"observedGeneration": 1, "replicas": len(selected), "updatedReplicas": len(selected), "readyReplicas": ready, "availableReplicas": ready}
+    counts["unavailableReplicas"] = replicas - ready
+
+    def cond(kind: str, ok: bool, reason: str, message: str) -> dict:
+        return {
+            "type": kind,
+            "status": "True" if ok else "False",
+            "lastUpdateTime": created,
+            "lastTransitionTime": created,
+            "reason": reason,
+            "message": message,
+        }
+
+    template = {
+        "metadata": {"labels": dict(COREDNS_SELECTOR)},
+        "spec": {"containers": [{"name": c["name"], "image": c["image"]} for c in selected[0]["spec"]["containers"]] if selected else []},
+    }
+    return [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "coredns", "namespace": "kube-system", "labels": dict(COREDNS_SELECTOR), "generation": 1, "creationTimestamp": created},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": dict(COREDNS_SELECTOR)},
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
+                "template": template,
+            },
+            "status": {
+                **{key: value for key, value in counts.items() if value},
+                "conditions": [
+                    cond(
+                        "Available",
+                        ready >= replicas - 1,
+                        "MinimumReplicasAvailable" if ready >= replicas - 1 else "MinimumReplicasUnavailable",
+                        "Deployment has minimum availability." if ready >= replicas - 1 else "Deployment does not have minimum availability.",
+                    ),
+                    cond(
+                        "Progressing",
+                        True,
+                        "NewReplicaSetAvailable" if ready == replicas else "ReplicaSetUpdated",
+                        'ReplicaSet "coredns-7db6d8ff4d" has successfully progressed.'
+                        if ready == replicas
+                        else 'ReplicaSet "coredns-7db6d8ff4d" is progressing.',
+                    ),
+                ],
+            },
+        }
+    ]
+
+
 NODE_CIDR_MASK = {4: 24, 6: 64}  # kube-controller-manager's --node-cidr-mask-size defaults
 
 
@@ -674,6 +739,10 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             if match and method == "GET":
                 items = [x for x in pods(state) if match.group(1) in (None, x["metadata"]["namespace"])]
                 return self.reply(200, {"apiVersion": "v1", "kind": "PodList", "items": items})
+            match = re.fullmatch(r"/apis/apps/v1(?:/namespaces/([^/]+))?/deployments", path)
+            if match and method == "GET":
+                items = [x for x in deployments(state, pods(state)) if match.group(1) in (None, x["metadata"]["namespace"])]
+                return self.reply(200, {"apiVersion": "apps/v1", "kind": "DeploymentList", "items": items})
             if path == "/sim/v1/objects" and method == "POST":  # apply
                 key = object_key(payload)
                 old = state["objects"].get(key)
@@ -2020,6 +2089,15 @@ def manifest_objects(source: str) -> list[dict]:
     return objects
 
 
+# The resource names `kubectl get` takes here (comma-separated for several kinds), and how -o name prefixes each kind.
+KUBECTL_KINDS = {
+    **dict.fromkeys(("nodes", "node", "no"), "nodes"),
+    **dict.fromkeys(("pods", "pod", "po"), "pods"),
+    **dict.fromkeys(("deployments", "deployment", "deploy", "deployments.apps"), "deployments"),
+}
+KUBECTL_NAME_PREFIX = {"Node": "node", "Pod": "pod", "Deployment": "deployment.apps"}
+
+
 def kubectl(args: list[str]) -> int:
     flags = flag_values(args)
     words = [a for a in args if not a.startswith("-") and a not in flags.values()]
@@ -2065,12 +2143,22 @@ def kubectl(args: list[str]) -> int:
             client.ok("DELETE", f"/api/v1/nodes/{name}")
             print(f'node "{name}" deleted')
         return 0
-    if words[:1] == ["get"] and words[1:2] and words[1] in ("nodes", "node", "no", "pods", "pod", "po"):
-        if words[1].startswith("no"):
-            data = client.ok("GET", "/api/v1/nodes")
-        else:
-            namespace = None if ("all-namespaces" in flags or "A" in flags) else (flags.get("namespace") or flags.get("n") or "default")
-            data = client.ok("GET", "/api/v1/pods" if namespace is None else f"/api/v1/namespaces/{namespace}/pods")
+    if words[:1] == ["get"] and words[1:2] and all(kind in KUBECTL_KINDS for kind in words[1].split(",")):
+        kinds = list(dict.fromkeys(KUBECTL_KINDS[kind] for kind in words[1].split(",")))
+        namespace = None if ("all-namespaces" in flags or "A" in flags) else (flags.get("namespace") or flags.get("n") or "default")
+        lists = []
+        for kind in kinds:
+            if kind == "nodes":
+                lists.append(client.ok("GET", "/api/v1/nodes"))
+            else:
+                base = "/api/v1" if kind == "pods" else "/apis/apps/v1"
+                lists.append(client.ok("GET", f"{base}/{kind}" if namespace is None else f"{base}/namespaces/{namespace}/{kind}"))
+        # Several kinds come back as one List, each item naming its kind, as kubectl prints them.
+        data = (
+            lists[0]
+            if len(lists) == 1
+            else {"apiVersion": "v1", "kind": "List", "items": [i for data in lists for i in data["items"]], "metadata": {"resourceVersion": ""}}
+        )
         if len(words) > 2:
             data["items"] = [i for i in data["items"] if i["metadata"]["name"] in words[2:]]
         if output == "json":
@@ -2078,8 +2166,10 @@ def kubectl(args: list[str]) -> int:
         elif output.startswith("jsonpath="):
             print(" ".join(str(v) for v in jsonpath(data, output[len("jsonpath=") :])))
         elif output == "name":
-            print("\n".join(f"{words[1].rstrip('s')}/{i['metadata']['name']}" for i in data["items"]))
-        elif words[1].startswith("no"):
+            print("\n".join(f"{KUBECTL_NAME_PREFIX[i['kind']]}/{i['metadata']['name']}" for i in data["items"]))
+        elif len(kinds) > 1:
+            raise Fail(f"kube-sim prints tables of one kind at a time, not {words[1]}; use -o json")
+        elif kinds == ["nodes"]:
             wide = output == "wide"
             print(f"{'NAME':<20}{'STATUS':<10}{'ROLES':<15}{'AGE':<6}{'VERSION':<10}" + (f"{'INTERNAL-IP':<16}CONTAINER-RUNTIME" if wide else ""))
             for n in data["items"]:
@@ -2090,6 +2180,13 @@ def kubectl(args: list[str]) -> int:
                 if wide:
                     line += f"{n['status']['addresses'][0]['address']:<16}{n['status']['nodeInfo']['containerRuntimeVersion']}"
                 print(line)
+        elif kinds == ["deployments"]:
+            print(f"{'NAMESPACE':<14}{'NAME':<20}{'READY':<7}{'UP-TO-DATE':<12}{'AVAILABLE':<11}AGE")
+            for item in data["items"]:
+                status = item["status"]
+                ready = f"{status.get('readyReplicas', 0)}/{item['spec']['replicas']}"
+                line = f"{item['metadata']['namespace']:<14}{item['metadata']['name']:<20}{ready:<7}{status.get('updatedReplicas', 0):<12}"
+                print(line + f"{status.get('availableReplicas', 0):<11}{age(item['metadata']['creationTimestamp'])}")
         else:
             print(f"{'NAMESPACE':<14}{'NAME':<44}{'READY':<7}STATUS")
             for item in data["items"]:

@@ -18,7 +18,7 @@ command -v debootstrap >/dev/null || {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 }
 
-inputs_hash=$( { cat "$0" "$here/node-entrypoint.sh"; echo "$packages $mirror"; } | sha256sum | cut -c1-16)
+inputs_hash=$( { cat "$0" "$here/node-entrypoint.sh" "$here/pod_dns_relay.py"; echo "$packages $mirror"; } | sha256sum | cut -c1-16)
 
 build_one() {
   local suite=$1 image="local/$1-systemd:latest" rootfs
@@ -41,6 +41,26 @@ deb $mirror $suite-updates main
 deb ${mirror%/debian}/debian-security $suite-security main
 SOURCES
   install -m 0755 "$here/node-entrypoint.sh" "$rootfs/usr/local/sbin/node-entrypoint"
+  # Pods cannot reach Docker's DNS at 127.0.0.11 (their own address there): a relay on the node's
+  # address, and the resolv.conf the kubelet gives pods (see pod_dns_relay.py).
+  install -D -m 0644 "$here/pod_dns_relay.py" "$rootfs/usr/local/lib/kubeadm-testbed/pod_dns_relay.py"
+  cat > "$rootfs/etc/systemd/system/kubeadm-testbed-dns-relay.service" <<'UNIT'
+[Unit]
+Description=Relay the DNS queries of pods to Docker's embedded DNS (kubeadm.cluster test bed)
+Before=kubelet.service
+StartLimitIntervalSec=0
+
+[Service]
+ExecStart=/usr/bin/python3 /usr/local/lib/kubeadm-testbed/pod_dns_relay.py
+Restart=always
+RestartSec=1
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  mkdir -p "$rootfs/etc/systemd/system/multi-user.target.wants"
+  ln -sf /etc/systemd/system/kubeadm-testbed-dns-relay.service \
+    "$rootfs/etc/systemd/system/multi-user.target.wants/kubeadm-testbed-dns-relay.service"
   # Units that make no sense in a container and slow down or break boot.
   for unit in getty.target console-getty.service systemd-firstboot.service \
       systemd-udevd.service systemd-modules-load.service sys-kernel-config.mount \

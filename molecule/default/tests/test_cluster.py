@@ -16,14 +16,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "tests")
 from testbed import (  # noqa: E402
     ADMIN,
     ALL_NODES,
+    BUSYBOX,
     CONTROL_PLANE_COMPONENTS,
     CONTROL_PLANES,
     NEWER,
     POD_CIDR,
     REAL,
     VERSION,
+    assert_coredns_ready,
     first_control_plane,
+    in_pod,
     kubectl_json,
+    nslookup_addresses,
     ready_nodes,
     ready_pods,
 )
@@ -54,6 +58,23 @@ def test_control_plane_and_kube_proxy_pods_are_ready():
     proxies = [name for name in pods if name.startswith("kube-proxy-")]
     assert len(proxies) == len(ALL_NODES)
     assert {pods[name] for name in proxies} == {"True"}
+
+
+def test_coredns_is_ready_with_two_pods():
+    # kubeadm's add-on, not skipped: the Deployment and both replicas Ready (verify waited for them).
+    assert_coredns_ready()
+
+
+@real_only
+def test_a_pod_resolves_the_smoke_service_and_a_pod_on_another_node_fetches_it_by_name():
+    pods = kubectl_json("get", "pods", "-n", "default", "-l", "app.kubernetes.io/name=kubeadm-smoke")["items"]
+    by_node = {p["spec"]["nodeName"]: p["metadata"]["name"] for p in pods}
+    assert len(by_node) >= 2, by_node
+    resolver, fetcher = list(by_node.values())[:2]
+    name = "kubeadm-smoke.default.svc.cluster.local"
+    service = kubectl_json("get", "service", "kubeadm-smoke", "-n", "default")
+    assert nslookup_addresses(in_pod(resolver, f"{BUSYBOX} nslookup {name}")) == [service["spec"]["clusterIP"]]
+    assert "kubeadm.cluster smoke test" in in_pod(fetcher, f"{BUSYBOX} timeout 10 {BUSYBOX} wget -q -O - http://{name}/")
 
 
 def test_kubelet_and_containerd_use_the_systemd_cgroup_driver(host):
@@ -108,7 +129,7 @@ def test_the_smoke_workload_serves_across_nodes():
     src, dst = list(by_node.values())[:2]
 
     def fetch(address: str) -> str:
-        # The image has only busybox, whose static wget cannot look up the http port: plain HTTP over nc.
+        # The image has only busybox: plain HTTP over its nc, to an address (wget by name is the DNS test's).
         request = f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 5 {address} 80"
         return cp.check_output(f'{ADMIN} exec -n default {src["metadata"]["name"]} -- /bin/busybox sh -c "{request}"')
 
@@ -284,6 +305,7 @@ def test_image_archives_were_imported(host):
         for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"):
             assert f"registry.k8s.io/{name}:v{VERSION}" in images
         assert "registry.k8s.io/etcd:3.5.9-0" in images
+        assert "registry.k8s.io/coredns/coredns:v1.10.1" in images
         assert "local.test/kubeadm-smoke-web:1" in images
     else:
         assert "registry.k8s.io/coredns/coredns:v1.11.1" in images

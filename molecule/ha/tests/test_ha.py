@@ -13,11 +13,15 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "tests"))
 from testbed import (  # noqa: E402
     ALL_NODES,
+    BUSYBOX,
     CONTROL_PLANE_COMPONENTS,
     CONTROL_PLANES,
     REAL,
+    assert_coredns_ready,
     first_control_plane,
+    in_new_pod,
     kubectl_json,
+    nslookup_addresses,
     ready_nodes,
     ready_pods,
 )
@@ -115,6 +119,18 @@ def test_the_second_reset_changed_nothing():
     for node in RESET_NODES:
         assert re.search(rf"^{node} +: ok=\d+ +changed=[1-9]", recaps[0], re.MULTILINE), recaps[0]
         assert re.search(rf"^{node} +: ok=\d+ +changed=0 +unreachable=0 +failed=0", recaps[1], re.MULTILINE), recaps[1]
+
+
+def test_after_reset_and_re_add_coredns_is_ready_with_two_pods():
+    assert_coredns_ready()
+
+
+@real_only
+def test_after_reset_and_re_add_a_new_pod_resolves_a_service_name():
+    # The smoke workload is gone: a one-off pod of its image asks CoreDNS for the API server's Service.
+    phase, log = in_new_pod("kubeadm-dns-check", f"{BUSYBOX} nslookup kubernetes.default.svc.cluster.local")
+    assert phase == "Succeeded", log
+    assert nslookup_addresses(log) == [kubectl_json("get", "service", "kubernetes", "-n", "default")["spec"]["clusterIP"]], log
 
 
 @real_only

@@ -1,6 +1,6 @@
 """After playbooks/upgrade.yml to the v1.28.5 label: every node runs and holds 1.28.5, the cluster
-configuration and the static pods name v1.28.5, every node is Ready and schedulable, and the smoke
-workload still serves."""
+configuration and the static pods name v1.28.5, every node is Ready and schedulable, the smoke
+workload still serves, and kubeadm's CoreDNS, which the upgrade carried over, still answers."""
 
 from __future__ import annotations
 
@@ -13,11 +13,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "tests")
 from testbed import (  # noqa: E402
     ADMIN,
     ALL_NODES,
+    BUSYBOX,
     CONTROL_PLANES,
     NEWER,
     REAL,
+    assert_coredns_ready,
+    coredns,
     first_control_plane,
+    in_pod,
     kubectl_json,
+    nslookup_addresses,
     ready_nodes,
 )
 
@@ -73,3 +78,14 @@ def test_every_node_is_ready_and_schedulable():
 def test_the_smoke_workload_still_runs():
     deployment = kubectl_json("get", "deployment", "kubeadm-smoke", "-n", "default")
     assert deployment["status"].get("readyReplicas") == 3
+
+
+def test_coredns_came_through_the_upgrade_ready_and_answers():
+    # kubeadm upgrade apply kept kubeadm 1.28's CoreDNS (its preflight checks of the Corefile passed, no skipped add-on).
+    assert_coredns_ready()
+    deployment, _pods = coredns()
+    assert [c["image"] for c in deployment["spec"]["template"]["spec"]["containers"]] == ["registry.k8s.io/coredns/coredns:v1.10.1"]
+    pod = kubectl_json("get", "pods", "-n", "default", "-l", "app.kubernetes.io/name=kubeadm-smoke")["items"][0]["metadata"]["name"]
+    name = "kubeadm-smoke.default.svc.cluster.local"
+    service = kubectl_json("get", "service", "kubeadm-smoke", "-n", "default")
+    assert nslookup_addresses(in_pod(pod, f"{BUSYBOX} nslookup {name}")) == [service["spec"]["clusterIP"]]

@@ -136,21 +136,43 @@ def test_host_network_pods_are_ready_before_the_pod_network(cluster):
     assert re.search(r"kube-system +kube-proxy-\w{5} +1/1 +Running", table.stdout), table.stdout
     assert re.search(r"kube-system +coredns-\S+ +0/1 +Pending", table.stdout), table.stdout
 
+    # kubeadm's CoreDNS Deployment, its status from those pods (zero counts left out, as the API server does).
+    [deployment] = get(cluster, "deployments", "-n", "kube-system")["items"]
+    assert (deployment["kind"], deployment["metadata"]["name"], deployment["spec"]["replicas"]) == ("Deployment", "coredns", 2)
+    assert deployment["spec"]["selector"] == {"matchLabels": {"k8s-app": "kube-dns"}}
+    assert {k: v for k, v in deployment["status"].items() if k != "conditions"} == {
+        "observedGeneration": 1,
+        "replicas": 2,
+        "updatedReplicas": 2,
+        "unavailableReplicas": 2,
+    }
+    assert conditions(deployment) == {"Available": "False", "Progressing": "True"}
+    assert get(cluster, "deployments", "-n", "default")["items"] == []
+    table = cluster.kubectl("get", "deployments", "-A")
+    assert re.search(r"kube-system +coredns +0/2 +2 +0 ", table.stdout), table.stdout
+    mixed = get(cluster, "pods,deployments", "-A")
+    assert mixed["kind"] == "List"
+    assert sorted({i["kind"] for i in mixed["items"]}) == ["Deployment", "Pod"]
+    assert cluster.kubectl("get", "deployments", "-A", "-o", "name").stdout.split() == ["deployment.apps/coredns"]
+
 
 def test_verify_role_finds_every_pod_ready_once_the_nodes_have_a_pod_network(cluster, tmp_path):
     for root in (cluster.cp, cluster.worker):
         (root / "etc/cni/net.d").mkdir(parents=True, exist_ok=True)
         (root / "etc/cni/net.d/10-x.conflist").write_text('{"cniVersion": "0.3.1", "name": "x", "plugins": [{"type": "bridge"}]}\n')
     assert wait_for(lambda: {c["status"] for c in map(cluster.ready, ("sim-cp", "sim-w1"))} == {"True"}, timeout=10)
-    pods = get(cluster, "pods", "-A")
-    assert {conditions(p)["Ready"] for p in pods["items"]} == {"True"}, [p["metadata"]["name"] for p in pods["items"]]
+    # What the verify role polls: the pods and the Deployments of every namespace in one List.
+    listed = get(cluster, "pods,deployments", "-A")
+    assert {conditions(p)["Ready"] for p in listed["items"] if p["kind"] == "Pod"} == {"True"}, [p["metadata"]["name"] for p in listed["items"]]
+    assert {conditions(p)["Available"] for p in listed["items"] if p["kind"] == "Deployment"} == {"True"}
     results = run_verify(
         tmp_path,
-        {"healthy": {"nodes": get(cluster, "nodes"), "pods": pods, "expected": ["sim-cp", "sim-w1"], "control_planes": ["sim-cp"]}},
+        {"healthy": {"nodes": get(cluster, "nodes"), "pods": listed, "expected": ["sim-cp", "sim-w1"], "control_planes": ["sim-cp"]}},
     )
     nodes, pods = results["healthy"]["__verify_node_report"], results["healthy"]["__verify_pod_report"]
     assert (nodes["done"], nodes["problems"], nodes["not_ready"], sorted(nodes["addresses"])) == (True, "", [], ["sim-cp", "sim-w1"])
     assert (pods["done"], pods["problems"], pods["addons_not_ready"], pods["not_ready"]) == (True, "", [], [])
+    assert pods["deployments_state"] == ["kube-system/coredns: 2 of 2 replicas Ready"]
 
 
 def lost_node_state(sim, skip_phases: list[str]) -> dict:
@@ -213,17 +235,55 @@ def test_pods_wait_in_container_creating_without_a_pod_network(sim):
     assert (container["ready"], container["state"]) == (False, {"waiting": {"reason": "ContainerCreating"}})
 
 
+def pods_and_deployments(sim, state: dict) -> dict:
+    """What `kubectl get pods,deployments --all-namespaces -o json` lists."""
+    pod_list = sim.pods(state)
+    return {"apiVersion": "v1", "kind": "List", "items": pod_list + sim.deployments(state, pod_list)}
+
+
+def test_coredns_deployment_follows_its_pods_and_the_skipped_phases(sim):
+    state = lost_node_state(sim, [])
+    [deployment] = sim.deployments(state, sim.pods(state))
+    assert (deployment["status"]["readyReplicas"], deployment["status"]["availableReplicas"]) == (2, 2)  # on the Ready control plane
+    assert "unavailableReplicas" not in deployment["status"]
+    assert conditions(deployment) == {"Available": "True", "Progressing": "True"}
+    assert deployment["spec"]["template"]["spec"]["containers"] == [{"name": "coredns", "image": "registry.k8s.io/coredns/coredns:v1.11.1"}]
+    for skip in (["addon/coredns"], ["addon"]):
+        skipped = lost_node_state(sim, skip)
+        assert sim.deployments(skipped, sim.pods(skipped)) == []
+        assert not [p for p in sim.pods(skipped) if p["metadata"]["name"].startswith("coredns-")]
+    other = lost_node_state(sim, ["addon/kube-proxy"])
+    assert [d["metadata"]["name"] for d in sim.deployments(other, sim.pods(other))] == ["coredns"]
+
+
 def test_verify_role_reports_a_lost_node_and_its_kube_proxy(sim, tmp_path):
     state = lost_node_state(sim, [])
-    pods = {"kind": "PodList", "items": sim.pods(state)}
+    pods = pods_and_deployments(sim, state)
     skipped = lost_node_state(sim, ["addon/kube-proxy"])
+    without_dns = lost_node_state(sim, ["addon"])
     results = run_verify(
         tmp_path,
         {
             "lost": {"nodes": node_list(sim, state), "pods": pods, "expected": ["cp", "w1"], "control_planes": ["cp"]},
             "skipped": {
                 "nodes": node_list(sim, skipped),
-                "pods": {"kind": "PodList", "items": sim.pods(skipped)},
+                "pods": pods_and_deployments(sim, skipped),
+                "expected": ["cp"],
+                "control_planes": ["cp"],
+                "vars": {"verify_kube_proxy": False},
+            },
+            # kubeadm skipped every add-on and the inventory says so: neither kube-proxy nor CoreDNS is waited for.
+            "no_addons": {
+                "nodes": node_list(sim, without_dns),
+                "pods": pods_and_deployments(sim, without_dns),
+                "expected": ["cp"],
+                "control_planes": ["cp"],
+                "vars": {"verify_kube_proxy": False, "control_plane_skip_phases": ["addon"]},
+            },
+            # The same cluster, verified without the setting kubeadm read: CoreDNS is expected, and missing.
+            "dns_missing": {
+                "nodes": node_list(sim, without_dns),
+                "pods": pods_and_deployments(sim, without_dns),
                 "expected": ["cp"],
                 "control_planes": ["cp"],
                 "vars": {"verify_kube_proxy": False},
@@ -236,5 +296,10 @@ def test_verify_role_reports_a_lost_node_and_its_kube_proxy(sim, tmp_path):
     assert lost_nodes["problems"] == "Not Ready: w1: Ready=Unknown (Kubelet stopped posting node status.)."
     assert lost_pods["problems"] == f"kube-proxy not Ready on: w1: {proxy} (Running, not Ready)."  # the control plane pods are Ready
     assert lost_pods["addons_not_ready"] == [f"kube-system/{proxy} (Running, not Ready)"]
+    assert lost_pods["deployments_state"] == ["kube-system/coredns: 2 of 2 replicas Ready"]  # on the control plane
     assert [results["skipped"][r]["problems"] for r in VERIFY_RESULTS] == ["", ""]
     assert results["skipped"]["__verify_pod_report"]["done"] is True
+    no_addons = results["no_addons"]["__verify_pod_report"]
+    assert (no_addons["done"], no_addons["problems"], no_addons["deployments_state"]) == (True, "", [])
+    missing = results["dns_missing"]["__verify_pod_report"]
+    assert (missing["done"], missing["problems"]) == (False, "Deployments not Ready: kube-system/coredns: not found.")

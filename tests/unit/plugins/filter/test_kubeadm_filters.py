@@ -38,3 +38,32 @@ def test_lines_that_may_carry_a_secret_are_dropped():
         "error execution phase wait-control-plane: timed out",
     ]
     assert FILTERS["kubeadm_without_secrets"]("a\n--token x\nb") == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("skip_phases", "skipped"),
+    [
+        ([], False),
+        (None, False),
+        (["addon/coredns"], True),
+        (["addon"], True),  # the parent phase skips its sub-phases
+        (["addon/kube-proxy"], False),
+        (["addon/all"], False),  # a sibling, not a parent: kubeadm's "all" sub-phase runs nothing in a full init
+        (["preflight", "addon/coredns"], True),
+        (["addon/coredns/x"], False),  # a child does not skip its parent
+        (["Addon/CoreDNS"], False),  # kubeadm compares names exactly
+        (["addon/corednsx"], False),
+    ],
+)
+def test_a_phase_is_skipped_when_it_or_a_parent_phase_is_listed(skip_phases, skipped):
+    assert FILTERS["kubeadm_phase_skipped"](skip_phases, "addon/coredns") is skipped
+
+
+def test_a_top_level_phase_is_skipped_only_by_itself():
+    assert FILTERS["kubeadm_phase_skipped"](["addon"], "addon") is True
+    assert FILTERS["kubeadm_phase_skipped"](["addon/coredns"], "addon") is False
+
+
+def test_skip_phases_must_be_a_list():
+    with pytest.raises(AnsibleFilterError, match="expects a list of kubeadm phase names, got 'addon/coredns'"):
+        FILTERS["kubeadm_phase_skipped"]("addon/coredns", "addon/coredns")

@@ -9,7 +9,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible_collections.kubeadm.cluster.plugins.filter.readiness import FilterModule, fetch_failures, node_readiness, pod_readiness, pod_state
+from ansible_collections.kubeadm.cluster.plugins.filter.readiness import (
+    FilterModule,
+    deployment_state,
+    fetch_failures,
+    node_readiness,
+    pod_readiness,
+    pod_state,
+    ready_pod_per_node,
+)
 
 CP_COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd")
 NO_CNI = "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"
@@ -57,6 +65,7 @@ def pod(
     containers: list[dict] | None = None,
     init_containers: list[dict] | None = None,
     reason: str | None = None,
+    labels: dict | None = None,
 ) -> dict:
     """A pod; the owner defaults to the node for a static pod (kube-system/<component>-<node>)."""
     kind, owner_name = owner or ("Node", node_name)
@@ -73,7 +82,12 @@ def pod(
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": name, "namespace": namespace, "ownerReferences": [{"apiVersion": "v1", "kind": kind, "name": owner_name, "controller": True}]},
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "ownerReferences": [{"apiVersion": "v1", "kind": kind, "name": owner_name, "controller": True}],
+            **({"labels": labels} if labels else {}),
+        },
         "spec": spec,
         "status": status,
     }
@@ -103,8 +117,35 @@ def healthy_pods(*nodes: str) -> list[dict]:
     """The pods of a healthy cluster whose first node is its only control plane."""
     static = [pod("kube-system", name, nodes[0]) for name in control_plane_pods(nodes[0])]
     proxies = [pod("kube-system", f"kube-proxy-{i}x2x9", n, owner=("DaemonSet", "kube-proxy")) for i, n in enumerate(nodes)]
-    dns = [pod("kube-system", f"coredns-5dd5756b68-{s}", nodes[0], owner=("ReplicaSet", "coredns-5dd5756b68")) for s in ("7lkqn", "9dwrh")]
+    dns = [
+        pod("kube-system", f"coredns-5dd5756b68-{s}", nodes[0], owner=("ReplicaSet", "coredns-5dd5756b68"), labels=COREDNS_LABELS) for s in ("7lkqn", "9dwrh")
+    ]
     return static + proxies + dns
+
+
+COREDNS_LABELS = {"k8s-app": "kube-dns", "pod-template-hash": "5dd5756b68"}
+
+
+def deployment(namespace: str = "kube-system", name: str = "coredns", replicas: int = 2, ready: int = 2) -> dict:
+    """A Deployment as the deployment controller leaves it: kubeadm's CoreDNS by default, rolled out with 2 Ready replicas."""
+    counts = {"observedGeneration": 1, "replicas": replicas, "updatedReplicas": replicas, "readyReplicas": ready, "availableReplicas": ready}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, "generation": 1, "labels": {"k8s-app": "kube-dns"}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"k8s-app": "kube-dns"}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
+        },
+        "status": {
+            **{key: value for key, value in counts.items() if value},  # the API server leaves zero counts out
+            "conditions": [
+                condition("Available", "True" if ready >= replicas - 1 else "False", "MinimumReplicasAvailable", "Deployment has minimum availability."),
+                condition("Progressing", "True", "NewReplicaSetAvailable", f'ReplicaSet "{name}-5dd5756b68" has successfully progressed.'),
+            ],
+        },
+    }
 
 
 # Nodes
@@ -194,7 +235,7 @@ def test_pod_state_is_the_phase_the_waiting_reasons_and_readiness(kwargs, state)
 
 def test_a_healthy_control_plane_is_done():
     report = pod_readiness(registered(healthy_pods("cp1", "w1"), "PodList"), control_plane_pods("cp1"), ["cp1", "w1"], ["kube-system", "kube-flannel"])
-    assert report == {"done": True, "problems": "", "addons": 4, "addons_not_ready": [], "not_ready": []}
+    assert report == {"done": True, "problems": "", "deployments_state": [], "addons": 4, "addons_not_ready": [], "not_ready": []}
 
 
 def test_control_plane_pods_not_ready_or_missing_are_named_with_their_state():
@@ -237,14 +278,83 @@ def test_both_waits_are_reported_together():
 
 
 def test_a_failed_kubectl_get_pods_is_reported_alone():
-    report = pod_readiness(REFUSED, control_plane_pods("cp1"), ["cp1"], ["kube-system"])
+    report = pod_readiness(REFUSED, control_plane_pods("cp1"), ["cp1"], ["kube-system"], ["kube-system/coredns"])
     assert report == {
         "done": False,
         "problems": "kubectl get pods failed: The connection to the server 172.19.0.2:6443 was refused - did you specify the right host or port?.",
+        "deployments_state": [],
         "addons": 0,
         "addons_not_ready": [],
         "not_ready": [],
     }
+
+
+# Deployments (CoreDNS), from `kubectl get pods,deployments --all-namespaces -o json`
+
+
+def test_a_ready_coredns_deployment_is_done_and_named_with_its_replicas():
+    report = pod_readiness(registered(healthy_pods("cp1", "w1") + [deployment()]), control_plane_pods("cp1"), ["cp1", "w1"], [], ["kube-system/coredns"])
+    assert (report["done"], report["problems"]) == (True, "")
+    assert report["deployments_state"] == ["kube-system/coredns: 2 of 2 replicas Ready"]
+
+
+def test_a_missing_deployment_is_waited_for_and_named():
+    report = pod_readiness(registered(healthy_pods("cp1")), control_plane_pods("cp1"), ["cp1"], [], ["kube-system/coredns"])
+    assert report["done"] is False
+    assert report["problems"] == "Deployments not Ready: kube-system/coredns: not found."
+    assert report["deployments_state"] == ["kube-system/coredns: not found"]
+    # Not asked for: not waited for, whatever the cluster holds.
+    assert pod_readiness(registered(healthy_pods("cp1")), control_plane_pods("cp1"), ["cp1"])["done"] is True
+
+
+def test_a_deployment_that_is_not_ready_names_its_pods_that_are_not():
+    pods = healthy_pods("cp1", "w1")
+    waiting_pod = next(p for p in pods if p["metadata"]["name"] == "coredns-5dd5756b68-9dwrh")
+    waiting_pod["spec"]["nodeName"] = "w1"
+    waiting_pod["status"].update(phase="Pending", containerStatuses=[waiting("coredns", "ImagePullBackOff")])
+    waiting_pod["status"]["conditions"][-1]["status"] = "False"
+    # Another namespace, and a pod its selector does not select: not CoreDNS's.
+    pods += [
+        pod("default", "coredns-abc-x1", "w1", ready="False", owner=("ReplicaSet", "coredns-abc"), labels=COREDNS_LABELS),
+        pod("kube-system", "other-5d-x2", "w1", ready="False", owner=("ReplicaSet", "other-5d"), labels={"app": "other"}),
+    ]
+    report = pod_readiness(registered(pods + [deployment(ready=1)]), control_plane_pods("cp1"), ["cp1", "w1"], [], ["kube-system/coredns"])
+    assert report["done"] is False
+    state = "1 of 2 replicas Ready, coredns-5dd5756b68-9dwrh (Pending:ImagePullBackOff, not Ready)"
+    assert report["problems"] == f"Deployments not Ready: kube-system/coredns: {state}."
+    assert report["deployments_state"] == [f"kube-system/coredns: {state}"]
+
+
+def test_deployment_pods_count_as_pods_and_the_deployments_as_nothing_else():
+    """The Deployment items of a mixed list are neither pods nor add-ons."""
+    report = pod_readiness(registered(healthy_pods("cp1") + [deployment()]), control_plane_pods("cp1"), ["cp1"], ["kube-system"], ["kube-system/coredns"])
+    assert report["addons"] == 3  # kube-proxy and the 2 coredns pods
+    assert report["not_ready"] == []
+
+
+@pytest.mark.parametrize(
+    ("desired", "status", "done", "state"),
+    [
+        (2, {}, True, "2 of 2 replicas Ready"),
+        (2, {"readyReplicas": 0, "availableReplicas": 0}, False, "0 of 2 replicas Ready"),
+        # A rolling update: one new replica beside two old ones, all Ready.
+        (2, {"replicas": 3, "updatedReplicas": 1, "readyReplicas": 3}, False, "3 of 2 replicas Ready, 1 of 2 updated, 2 old pending termination"),
+        # Updated and Ready, an old replica still terminating.
+        (2, {"replicas": 3}, False, "2 of 2 replicas Ready, 1 old pending termination"),
+        (2, {"observedGeneration": 0}, False, "2 of 2 replicas Ready, its last change not yet observed by the controller"),
+        (0, {"replicas": 0, "updatedReplicas": 0, "readyReplicas": 0, "availableReplicas": 0}, True, "0 of 0 replicas Ready"),
+    ],
+)
+def test_a_deployment_is_ready_once_rolled_out_with_every_replica_ready(desired, status, done, state):
+    obj = deployment(replicas=desired)
+    obj["status"].update(status)
+    obj["status"] = {key: value for key, value in obj["status"].items() if value != 0}  # the API server leaves zero counts out
+    assert deployment_state(obj) == (done, state)
+
+
+def test_a_deployment_is_named_with_its_namespace():
+    with pytest.raises(ValueError, match="a Deployment is named <namespace>/<name>, not 'coredns'"):
+        pod_readiness(registered([]), deployments=["coredns"])
 
 
 def test_add_on_pods_are_every_pod_of_their_namespaces_but_the_control_plane_ones():
@@ -299,6 +409,26 @@ def test_smoke_pods_without_control_plane_or_kube_proxy_are_done_and_list_what_i
     assert pod_readiness(registered([]))["not_ready"] == []
 
 
+# Smoke pods to run the DNS checks in
+
+
+def test_one_ready_pod_per_node_in_the_order_of_the_nodes_first_ready_pod():
+    owner = ("ReplicaSet", "kubeadm-smoke-7d4b9c")
+    pods = [
+        pod("default", "kubeadm-smoke-7d4b9c-x1", "w1", ready="False", owner=owner, containers=[waiting("web", "ContainerCreating")]),
+        pod("default", "kubeadm-smoke-7d4b9c-x2", "w2", owner=owner),
+        pod("default", "kubeadm-smoke-7d4b9c-x3", "w1", owner=owner),
+        pod("default", "kubeadm-smoke-7d4b9c-x4", "w2", owner=owner),
+        pod("default", "kubeadm-smoke-7d4b9c-x5", None, "Pending", None, owner, []),  # not scheduled
+    ]
+    assert ready_pod_per_node(registered(pods)) == [
+        {"name": "kubeadm-smoke-7d4b9c-x2", "namespace": "default", "node": "w2"},
+        {"name": "kubeadm-smoke-7d4b9c-x3", "namespace": "default", "node": "w1"},
+    ]
+    assert ready_pod_per_node(registered(pods[:1])) == []
+    assert ready_pod_per_node(REFUSED) == []
+
+
 # Smoke fetches
 
 
@@ -330,4 +460,9 @@ def test_fetch_failures_name_the_node_the_url_and_the_error():
 
 
 def test_the_filters_are_registered():
-    assert FilterModule().filters() == {"node_readiness": node_readiness, "pod_readiness": pod_readiness, "fetch_failures": fetch_failures}
+    assert FilterModule().filters() == {
+        "node_readiness": node_readiness,
+        "pod_readiness": pod_readiness,
+        "ready_pod_per_node": ready_pod_per_node,
+        "fetch_failures": fetch_failures,
+    }
