@@ -62,7 +62,7 @@ BAD_CASES: dict[str, Case] = {
     "ha_without_endpoint": Case(
         "ha_without_endpoint.yml",
         ("cp1", "cp2", "worker1"),
-        ("The inventory has 2 control planes (cp1, cp2) but cluster_control_plane_endpoint is empty",),
+        ("The inventory has 2 control planes (cp1, cp2) but cluster_api_load_balancer is none and cluster_control_plane_endpoint is empty",),
     ),
     "pod_service_overlap": Case(
         "pod_service_overlap.yml",
