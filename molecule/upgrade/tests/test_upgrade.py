@@ -89,3 +89,9 @@ def test_coredns_came_through_the_upgrade_ready_and_answers():
     name = "kubeadm-smoke.default.svc.cluster.local"
     service = kubectl_json("get", "service", "kubeadm-smoke", "-n", "default")
     assert nslookup_addresses(in_pod(pod, f"{BUSYBOX} nslookup {name}")) == [service["spec"]["clusterIP"]]
+
+
+def test_every_node_reaches_the_api_through_the_users_endpoint_without_a_load_balancer_of_ours(host):
+    # cluster_control_plane_endpoint names the user's own load balancer: the collection sets up none.
+    assert "server: https://kc-up-cp1:6443" in host.file("/etc/kubernetes/kubelet.conf").content_string
+    assert not host.package("haproxy").is_installed
