@@ -59,6 +59,11 @@ BAD_CASES: dict[str, Case] = {
         ("node1", "worker1"),
         ("Hosts node1 are in both the 'control_plane' and the 'workers' groups",),
     ),
+    "unreachable_host": Case(
+        "unreachable_host.yml",
+        ("cp1", "worker1", "worker2"),
+        ("worker2 cannot be reached: Failed to connect to the host via ssh: ", "Nothing has been changed on any host."),
+    ),
     "ha_without_endpoint": Case(
         "ha_without_endpoint.yml",
         ("cp1", "cp2", "worker1"),
