@@ -261,25 +261,24 @@ def parse_ufw_tuples(text: str, family: int) -> list[dict]:
     return rules
 
 
-def _covers(address: str, network) -> bool:
-    """Whether a ufw address field (any, an address, a network) holds the whole network."""
-    if address in ANY_ADDRESS:
-        return True
-    try:
-        outer = ipaddress.ip_network(address, strict=False)
-    except ValueError:
-        return False
-    return outer.version == network.version and network.subnet_of(outer)
-
-
-def _overlaps(address: str, network) -> bool:
+def _compare(address: str, network, relation) -> bool:
+    """Whether a ufw address field (any, an address, a network) stands in ``relation`` to the network."""
     if address in ANY_ADDRESS:
         return True
     try:
         other = ipaddress.ip_network(address, strict=False)
     except ValueError:
         return False
-    return other.version == network.version and other.overlaps(network)
+    return other.version == network.version and relation(other)
+
+
+def _covers(address: str, network) -> bool:
+    """Whether a ufw address field holds the whole network."""
+    return _compare(address, network, network.subnet_of)
+
+
+def _overlaps(address: str, network) -> bool:
+    return _compare(address, network, network.overlaps)
 
 
 def ufw_lets_through(item: dict, rules: list[dict], defaults: dict) -> bool:
