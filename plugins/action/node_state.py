@@ -13,7 +13,6 @@ comparison reads the same list here: a ``template`` is rendered on the controlle
 from __future__ import annotations
 
 import hashlib
-import os
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes, to_text
@@ -22,7 +21,7 @@ from ansible.plugins.loader import lookup_loader
 from ansible_collections.kubeadm.cluster.plugins.plugin_utils._checksum import file_sha1
 
 # What the module compares for one file; everything else in an entry is for the tasks or the template.
-_MODULE_FILE_KEYS = ("path", "state", "checksum", "size", "same_as", "contains", "mode", "owner", "group")
+_MODULE_FILE_KEYS = ("path", "state", "checksum", "same_as", "contains", "mode", "owner", "group")
 _CONTROLLER_KEYS = ("template", "content", "src")
 
 
@@ -54,10 +53,6 @@ class ActionModule(ActionBase):
             wanted["checksum"] = _sha1(self._render(entry, task_vars))
         elif "content" in given:
             wanted["checksum"] = _sha1(entry["content"])
-        elif "src" in given and entry.get("compare") == "size":
-            # For image archives of hundreds of MB, which a checksum would read in full on the controller
-            # and on every node at each run. The copy task that repairs them still checksums.
-            wanted["size"] = os.stat(self._find_source(entry["src"])).st_size
         elif "src" in given:
             wanted["checksum"] = file_sha1(self._find_source(entry["src"]))
         return wanted

@@ -19,6 +19,9 @@ description:
     When an archive has both files, C(manifest.json) is used. Members may be stored as C(name) or C(./name).
   - Names are compared the way containerd stores them, C(pause:3.9) as C(docker.io/library/pause:3.9) and
     C(user/app:1) as C(docker.io/user/app:1).
+  - Archives on the controller, given in O(src), are read there; only those naming an image containerd lacks are
+    copied to a temporary directory on the target, imported and removed with it, so that each archive crosses the
+    network once, when it is needed, and no copy is left behind. A re-run with every image present transfers nothing.
   - An archive that is missing, is not a readable tar file, or names no image makes the module fail before anything
     is imported, since it could never be checked.
 author:
@@ -32,7 +35,22 @@ options:
         archives; C(ctr images import) of containerd 1.6 still rejects gzip-compressed ones.
     type: list
     elements: path
-    required: true
+    default: []
+  src:
+    description:
+      - Image archives on the controller, read by the action plugin; relative paths are looked up in the C(files/)
+        directories of the role and the playbook, as for M(ansible.builtin.copy).
+      - They are imported after those of O(paths), in their order, each only when it names an image containerd lacks.
+    type: list
+    elements: path
+    default: []
+  images:
+    description:
+      - Image names to look up in O(namespace) without reading any archive; RV(absent) lists those containerd lacks.
+      - The action plugin passes the names read from the archives of O(src) here, to decide which to copy.
+    type: list
+    elements: str
+    default: []
   namespace:
     description:
       - containerd namespace to list and import into, passed to C(ctr) as C(--namespace).
@@ -55,6 +73,7 @@ attributes:
       - An archive that is not on the target (yet), for example because the task copying it did not run in check
         mode, is no error then; it is returned in RV(missing) and the task reports a change.
       - If C(ctr) is not installed or containerd is not running (yet), no image counts as present.
+      - Archives of O(src) are read on the controller but not copied.
   diff_mode:
     support: none
   platform:
@@ -81,6 +100,13 @@ EXAMPLES = r"""
     paths:
       - /var/cache/kubeadm-cluster/images/pause-3.9.tar
       - /var/cache/kubeadm-cluster/images/coredns-v1.11.1.tar
+  become: true
+
+- name: Copy the archives of the control-plane images from the controller to the nodes that lack them, and import them
+  kubeadm.cluster.image_archives:
+    src:
+      - images/kube-apiserver-v1.30.4.tar
+      - images/etcd-3.5.15-0.tar
   become: true
 
 - name: Import archives into another namespace of a containerd on a non-default socket
@@ -115,6 +141,13 @@ imported:
   type: list
   elements: path
   sample: [/var/cache/kubeadm-cluster/images/pause-3.9.tar]
+absent:
+  description:
+    - The names of O(images) that containerd does not have.
+  returned: success
+  type: list
+  elements: str
+  sample: [registry.k8s.io/etcd:3.5.9-0]
 missing:
   description:
     - Archives that are not on the target. They are only tolerated in check mode.
@@ -124,30 +157,27 @@ missing:
   sample: [/var/cache/kubeadm-cluster/images/coredns-v1.11.1.tar]
 """
 
-import json
 import os
-import tarfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubeadm.cluster.plugins.module_utils._image_archive import (
+    ALLOWED,
+    ArchiveError,
+    read_names,
+    unique,
+)
 
 ENVIRON = {"LC_ALL": "C", "LANG": "C", "LC_MESSAGES": "C"}
-
-ALLOWED = 'Allowed: archives from "docker save IMAGE:TAG" or "ctr images export".'
-NAMES_NOTHING = "names no image (no RepoTags in manifest.json, no io.containerd.image.name / full org.opencontainers.image.ref.name in index.json)"
-CONTAINERD_NAME = "io.containerd.image.name"
-OCI_REF_NAME = "org.opencontainers.image.ref.name"
 
 
 def argument_spec() -> dict:
     return {
-        "paths": {"type": "list", "elements": "path", "required": True},
+        "paths": {"type": "list", "elements": "path", "default": []},
+        "src": {"type": "list", "elements": "path", "default": []},
+        "images": {"type": "list", "elements": "str", "default": []},
         "namespace": {"type": "str", "default": "k8s.io"},
         "address": {"type": "path", "default": "/run/containerd/containerd.sock"},
     }
-
-
-class ArchiveError(Exception):
-    """An archive that cannot be checked; the message names it."""
 
 
 class CommandError(Exception):
@@ -158,97 +188,6 @@ class CommandError(Exception):
         self.rc = rc
         self.stderr = stderr
         self.result = result or {}
-
-
-def normalise(name: str) -> str:
-    """The name as containerd stores it: busybox:1 -> docker.io/library/busybox:1, user/app:1 -> docker.io/user/app:1."""
-    if "/" not in name:
-        return "docker.io/library/" + name
-    first = name.split("/", 1)[0]
-    if "." in first or ":" in first or first == "localhost":
-        return name
-    return "docker.io/" + name
-
-
-def _unique(items: list) -> list:
-    seen: list = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
-
-
-def names_from_manifest(manifest) -> list[str]:
-    """Names in a docker-save manifest.json: the RepoTags of each entry."""
-    names = []
-    for entry in manifest if isinstance(manifest, list) else []:
-        tags = entry.get("RepoTags") if isinstance(entry, dict) else None
-        for tag in tags if isinstance(tags, list) else []:
-            if isinstance(tag, str) and tag:
-                names.append(normalise(tag))
-    return _unique(names)
-
-
-def names_from_index(index) -> list[str]:
-    """Names in an OCI index.json: io.containerd.image.name, else a full org.opencontainers.image.ref.name."""
-    names = []
-    manifests = index.get("manifests") if isinstance(index, dict) else None
-    for manifest in manifests if isinstance(manifests, list) else []:
-        annotations = manifest.get("annotations") if isinstance(manifest, dict) else None
-        if not isinstance(annotations, dict):
-            continue
-        ref = annotations[CONTAINERD_NAME] if CONTAINERD_NAME in annotations else annotations.get(OCI_REF_NAME, "")
-        # A bare tag ("3.9", "latest") names no image.
-        if isinstance(ref, str) and ("/" in ref or ":" in ref):
-            names.append(normalise(ref))
-    return _unique(names)
-
-
-def _read_member(archive: tarfile.TarFile, members: dict, name: str) -> bytes | None:
-    """Content of NAME or ./NAME; None when absent or not a regular file."""
-    for spelling in (name, "./" + name):
-        member = members.get(spelling)
-        if member is None:
-            continue
-        handle = archive.extractfile(member)
-        if handle is not None:
-            with handle:
-                return handle.read()
-    return None
-
-
-def _parse(path: str, name: str, data: bytes):
-    try:
-        return json.loads(data.decode("utf-8"))
-    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise ArchiveError(f"image archive {path} is unreadable: {name} is not valid JSON: {exc}") from None
-
-
-def read_names(path: str) -> list[str]:
-    """Image names an archive holds, read without importing it."""
-    if not os.path.exists(path):
-        raise ArchiveError(f"image archive {path} is missing")
-    try:
-        with tarfile.open(path, "r:*") as archive:
-            # A name stored twice: the later member wins, as when tar extracts the archive.
-            members = {member.name: member for member in archive.getmembers()}
-            manifest = _read_member(archive, members, "manifest.json")
-            index = None if manifest and manifest.strip() else _read_member(archive, members, "index.json")
-    except (tarfile.TarError, EOFError):
-        # tarfile's own message lists every compression it tried; this is what it means.
-        raise ArchiveError(f"image archive {path} is unreadable: not a tar file, or a damaged one") from None
-    except OSError as exc:
-        raise ArchiveError(f"image archive {path} is unreadable: {exc}") from None
-
-    if manifest and manifest.strip():
-        names = names_from_manifest(_parse(path, "manifest.json", manifest))
-    elif index and index.strip():
-        names = names_from_index(_parse(path, "index.json", index))
-    else:
-        names = []
-    if not names:
-        raise ArchiveError(f"image archive {path} {NAMES_NOTHING}")
-    return names
 
 
 class ImageArchives:
@@ -281,7 +220,7 @@ class ImageArchives:
         images: dict[str, list[str]] = {}
         missing: list[str] = []
         problems: list[str] = []
-        for path in _unique(self.params["paths"]):
+        for path in unique(self.params["paths"]):
             if check_mode and not os.path.lexists(path):
                 missing.append(path)
                 continue
@@ -293,9 +232,11 @@ class ImageArchives:
             msg = "; ".join(problems)
             raise ArchiveError(f"{msg[0].upper()}{msg[1:]}. {ALLOWED}")
 
-        present = self.present_images() if images else set()
+        lookups = unique(self.params["images"])
+        present = self.present_images() if images or lookups else set()
         wanted = [path for path, names in images.items() if any(name not in present for name in names)]
-        result = {"changed": bool(wanted or missing), "images": images, "imported": []}
+        absent = [name for name in lookups if name not in present]
+        result = {"changed": bool(wanted or missing), "images": images, "imported": [], "absent": absent}
         if check_mode:
             result["imported"] = wanted
             result["missing"] = missing

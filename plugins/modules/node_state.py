@@ -28,8 +28,7 @@ options:
         rendered with C(item) set to the entry, as a task looping over the list with M(ansible.builtin.template) and
         C(item.template) as its C(src) renders it, and only its checksum goes to the node.
         C(content), the text the file must hold; only its checksum goes to the node.
-        C(src), a file on the controller (its C(files/) search path) that the file is a copy of; when the entry also
-        has C(compare) set to V(size), only its size is compared, for image archives of hundreds of MB.
+        C(src), a file on the controller (its C(files/) search path) that the file is a copy of.
         An empty string counts as not given.
       - Other keys of an entry are ignored, so an entry may carry what its tasks and its template read.
     type: list
@@ -51,11 +50,6 @@ options:
           - Checksum of the wanted content as hex digits, SHA-1 (what the C(hash('sha1')) filter returns)
             unless prefixed with another C(hashlib) algorithm name, as in V(sha256:0123abcd...).
         type: str
-      size:
-        description:
-          - Wanted size in bytes, for files too large to checksum at each run.
-          - Set from an entry's C(src) (see O(files)).
-        type: int
       same_as:
         description: Another file on the node that must have the same content, for a copy with C(remote_src).
         type: path
@@ -328,7 +322,6 @@ def argument_spec() -> dict:
                 path=dict(type="path", required=True),
                 state=dict(type="str", choices=["file", "directory", "absent"], default="file"),
                 checksum=dict(type="str"),
-                size=dict(type="int"),
                 same_as=dict(type="path"),
                 contains=dict(type="list", elements="str", default=[]),
                 mode=dict(type="str"),
@@ -468,8 +461,6 @@ class Probe:
                 self.differ(f"{path}: {field} {actual}, wanted {wanted}")
 
     def check_content(self, path: str, st: os.stat_result, want: dict) -> None:
-        if want["size"] is not None and st.st_size != want["size"]:
-            self.differ(f"{path}: {st.st_size} bytes, wanted {want['size']}")
         if want["checksum"] is None and want["same_as"] is None and not want["contains"]:
             return
         data = _read_bytes(path)

@@ -1,4 +1,4 @@
-"""Unit tests for the controller side of node_state: template, content and src entries become checksums or sizes."""
+"""Unit tests for the controller side of node_state: template, content and src entries become checksums."""
 
 from __future__ import annotations
 
@@ -47,12 +47,10 @@ def test_content_is_sent_as_its_checksum_only(action):
     assert wanted == {"path": "/etc/apt/sources.list.d/docker.list", "owner": "root", "checksum": sha1("deb x y\n")}
 
 
-def test_a_controller_file_is_compared_by_checksum_or_by_size(action, tmp_path):
+def test_a_controller_file_is_compared_by_checksum(action, tmp_path):
     task_vars = {"ansible_search_path": [str(tmp_path)]}
     by_checksum = action._module_entry({"path": "/var/lib/images/pause.tar", "src": "pause.tar"}, task_vars)
     assert by_checksum == {"path": "/var/lib/images/pause.tar", "checksum": hashlib.sha1(b"x" * 1234).hexdigest()}
-    by_size = action._module_entry({"path": "/var/lib/images/pause.tar", "src": "pause.tar", "compare": "size"}, task_vars)
-    assert by_size == {"path": "/var/lib/images/pause.tar", "size": 1234}
 
 
 def test_empty_strings_count_as_not_given(action):

@@ -264,15 +264,36 @@ def test_no_paths_does_nothing(capsys, ctr):
     assert ctr.calls == []
 
 
-def test_paths_are_required(capsys, ctr):
+def test_images_are_looked_up_without_any_archive(capsys, ctr):
+    ctr.list_result = (0, fixture("ctr-images-list.stdout"), "")
+    result = run(capsys, {"images": [PAUSE, "registry.k8s.io/etcd:3.5.9-0", PAUSE]})
+    assert (result["changed"], result["imported"], result["absent"]) == (False, [], ["registry.k8s.io/etcd:3.5.9-0"])
+    assert ctr.calls == [list_argv()]
+
+
+def test_images_and_paths_share_one_listing(capsys, ctr, pause):
+    result = run(capsys, {"paths": [pause], "images": [COREDNS]})
+    assert (result["imported"], result["absent"]) == ([pause], [COREDNS])
+    assert ctr.calls == [list_argv(), import_argv(pause)]
+
+
+def test_images_are_absent_in_check_mode_without_containerd(capsys, ctr):
+    ctr.list_result = (1, "", fixture("ctr-images-list-nosock.stderr"))
+    result = run(capsys, {"images": [PAUSE]}, check_mode=True)
+    assert (result["changed"], result["absent"]) == (False, [PAUSE])
+
+
+def test_nothing_given_does_nothing(capsys, ctr):
     result = run(capsys, {})
-    assert result["failed"] is True
-    assert "missing required arguments: paths" in result["msg"]
+    assert (result["changed"], result["imported"], result["absent"]) == (False, [], [])
+    assert ctr.calls == []
 
 
 def test_argument_spec():
     assert image_archives.argument_spec() == {
-        "paths": {"type": "list", "elements": "path", "required": True},
+        "paths": {"type": "list", "elements": "path", "default": []},
+        "src": {"type": "list", "elements": "path", "default": []},
+        "images": {"type": "list", "elements": "str", "default": []},
         "namespace": {"type": "str", "default": "k8s.io"},
         "address": {"type": "path", "default": SOCKET},
     }
@@ -286,7 +307,7 @@ def test_documentation_matches_argument_spec():
         assert options[name]["type"] == entry["type"]
         assert options[name].get("default") == entry.get("default")
         assert options[name].get("required", False) == entry.get("required", False)
-    assert set(yaml.safe_load(image_archives.RETURN)) == {"images", "imported", "missing"}
+    assert set(yaml.safe_load(image_archives.RETURN)) == {"images", "imported", "absent", "missing"}
 
 
 # ----------------------------------------------------------------------------- archive errors

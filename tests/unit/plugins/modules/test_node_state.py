@@ -356,14 +356,6 @@ def test_checksum_with_an_unknown_algorithm(capsys, node, config):
     assert result["msg"] == f"files: unknown checksum algorithm 'crc99' for {config}"
 
 
-def test_size_is_compared_without_reading_the_content(capsys, node, config, monkeypatch):
-    monkeypatch.setattr(node_state, "_read_bytes", lambda path: pytest.fail(f"read {path}"))
-    assert differences(capsys, {"files": [{"path": config, "size": len(CONTENT.encode())}]}) == []
-    wanted = len(CONTENT.encode()) + 1
-    result = outcome(capsys, {"files": [{"path": config, "size": wanted}]})
-    assert result == ([f"{config}: {wanted - 1} bytes, wanted {wanted}"], drift(files=[config]))
-
-
 def test_same_as(capsys, node, config, tmp_path):
     equal = write(tmp_path / "equal.toml", CONTENT)
     different = write(tmp_path / "different.toml", CONTENT.replace("true", "false"))
