@@ -109,6 +109,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible_collections.kubeadm.cluster.plugins.module_utils._file_entry import file_entry_options, octal_mode
 
 
 def argument_spec() -> dict:
@@ -117,14 +118,9 @@ def argument_spec() -> dict:
             type="list",
             elements="dict",
             default=[],
-            options=dict(
-                path=dict(type="path", required=True),
-                state=dict(type="str", choices=["file", "directory", "absent"], default="file"),
+            options=file_entry_options(
                 content=dict(type="str"),
                 validate=dict(type="str"),
-                mode=dict(type="str"),
-                owner=dict(type="str"),
-                group=dict(type="str"),
             ),
         ),
     )
@@ -221,11 +217,10 @@ class Writer:
 
     def run(self) -> dict:
         for want in self.module.params["files"]:
-            if want["mode"] is not None:
-                try:
-                    int(str(want["mode"]), 8)
-                except ValueError:
-                    self.module.fail_json(msg=f"files: mode of {want['path']} must be an octal string such as '0644', got {want['mode']!r}")
+            try:
+                octal_mode(want)
+            except ValueError as err:
+                self.module.fail_json(msg=str(err), written=self.written)
             state = want["state"]
             changed = self.absent(want["path"]) if state == "absent" else self.directory(want) if state == "directory" else self.file(want)
             if changed:

@@ -301,6 +301,7 @@ import re
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubeadm.cluster.plugins.module_utils._file_entry import file_entry_options, octal_mode
 
 PROC_SWAPS = "/proc/swaps"
 FSTAB = "/etc/fstab"
@@ -318,15 +319,10 @@ def argument_spec() -> dict:
             type="list",
             elements="dict",
             default=[],
-            options=dict(
-                path=dict(type="path", required=True),
-                state=dict(type="str", choices=["file", "directory", "absent"], default="file"),
+            options=file_entry_options(
                 checksum=dict(type="str"),
                 same_as=dict(type="path"),
                 contains=dict(type="list", elements="str", default=[]),
-                mode=dict(type="str"),
-                owner=dict(type="str"),
-                group=dict(type="str"),
             ),
         ),
         stray_files=dict(
@@ -445,13 +441,12 @@ class Probe:
             self.check_content(path, st, want)
 
     def check_attributes(self, path: str, st: os.stat_result, want: dict) -> None:
-        if want["mode"] is not None:
-            try:
-                wanted_mode = int(str(want["mode"]), 8)
-            except ValueError:
-                self.module.fail_json(msg=f"files: mode of {path} must be an octal string such as '0644', got {want['mode']!r}")
-            if stat.S_IMODE(st.st_mode) != wanted_mode:
-                self.differ(f"{path}: mode {stat.S_IMODE(st.st_mode):04o}, wanted {wanted_mode:04o}")
+        try:
+            wanted_mode = octal_mode(want)
+        except ValueError as err:
+            self.module.fail_json(msg=str(err))
+        if wanted_mode is not None and stat.S_IMODE(st.st_mode) != wanted_mode:
+            self.differ(f"{path}: mode {stat.S_IMODE(st.st_mode):04o}, wanted {wanted_mode:04o}")
         for field, ident, lookup in (("owner", st.st_uid, pwd.getpwuid), ("group", st.st_gid, grp.getgrgid)):
             wanted = want[field]
             if wanted is None:

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from ansible.errors import AnsibleActionFail
-from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import lookup_loader
-from ansible.template import Templar
 from ansible_collections.kubeadm.cluster.plugins.action.node_files import ActionModule
 
 
 @pytest.fixture
-def action(tmp_path, monkeypatch):
-    # Unit tests run without Ansible's collection loader, where ansible.builtin.* names do not resolve.
-    get = lookup_loader.get
-    monkeypatch.setattr(lookup_loader, "get", lambda name, *args, **kwargs: get(name.removeprefix("ansible.builtin."), *args, **kwargs))
-    (tmp_path / "templates").mkdir()
+def action(make_action, tmp_path):
     (tmp_path / "templates" / "hosts.toml.j2").write_text('server = "https://{{ item.key }}"\n')
-    (tmp_path / "files").mkdir()
     (tmp_path / "files" / "sync.timer").write_text("[Timer]\nOnUnitActiveSec=60\n")
     (tmp_path / "files" / "blob").write_bytes(b"\xff\xfe")
-    loader = DataLoader()
-    loader.set_basedir(str(tmp_path))
-    plugin = object.__new__(ActionModule)
-    plugin._loader = loader
-    plugin._templar = Templar(loader=loader)
-    plugin._task = SimpleNamespace(get_search_path=lambda: [str(tmp_path)])
-    return plugin
+    return make_action(ActionModule)
 
 
 def test_template_content_and_src_become_text_and_other_keys_stay_behind(action, tmp_path):
