@@ -87,7 +87,7 @@ def action(files: Path, node: Node, args: dict, check_mode: bool = False, monkey
     plugin._make_tmp_path = make_tmp_path
     plugin._transfer_file = lambda local, remote: node.transfers.append((local, remote)) or remote
     plugin._fixup_perms2 = lambda paths: None
-    plugin._remove_tmp_path = lambda path: node.removed.append(path)
+    plugin._remove_tmp_path = node.removed.append
     return plugin
 
 
