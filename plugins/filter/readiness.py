@@ -193,11 +193,13 @@ def pod_readiness(
 def ready_pod_per_node(result: Registered) -> list[dict[str, str]]:
     """One Ready pod of each node in a registered `kubectl get pods -o json`, ``{name, namespace, node}``, in the order of
     each node's first Ready pod; none when kubectl failed. The first and the last run on different nodes when two nodes
-    hold a Ready pod."""
+    hold a Ready pod. Pods being deleted are left out: they still read Ready until their container stops, and a pod of
+    an earlier run's workload, which shares the selector, is gone by the time a command is run in it."""
     chosen: dict[str, dict[str, str]] = {}
     for pod in _items(result):
         node = pod.get("spec", {}).get("nodeName", "")
-        if pod.get("kind", "Pod") == "Pod" and node and node not in chosen and _ready(pod).get("status") == "True":
+        deleted = "deletionTimestamp" in pod.get("metadata", {})
+        if pod.get("kind", "Pod") == "Pod" and node and node not in chosen and not deleted and _ready(pod).get("status") == "True":
             chosen[node] = {"name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"], "node": node}
     return list(chosen.values())
 

@@ -429,6 +429,20 @@ def test_one_ready_pod_per_node_in_the_order_of_the_nodes_first_ready_pod():
     assert ready_pod_per_node(REFUSED) == []
 
 
+def test_pods_being_deleted_are_not_chosen_though_they_still_read_ready():
+    # A re-run applies the smoke Deployment while the pods of the previous run's still terminate: same
+    # template, same ReplicaSet hash, same labels.
+    owner = ("ReplicaSet", "kubeadm-smoke-7d4b9c")
+    old = pod("default", "kubeadm-smoke-7d4b9c-old1", "w1", owner=owner)
+    old["metadata"]["deletionTimestamp"] = "2026-12-07T10:47:09Z"
+    old["metadata"]["deletionGracePeriodSeconds"] = 30
+    pods = [old, pod("default", "kubeadm-smoke-7d4b9c-new1", "cp1", owner=owner), pod("default", "kubeadm-smoke-7d4b9c-new2", "w1", owner=owner)]
+    assert ready_pod_per_node(registered(pods)) == [
+        {"name": "kubeadm-smoke-7d4b9c-new1", "namespace": "default", "node": "cp1"},
+        {"name": "kubeadm-smoke-7d4b9c-new2", "namespace": "default", "node": "w1"},
+    ]
+
+
 # Smoke fetches
 
 
