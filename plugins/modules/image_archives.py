@@ -62,6 +62,15 @@ options:
       - Socket of containerd's GRPC API, passed to C(ctr) as C(--address).
     type: path
     default: /run/containerd/containerd.sock
+  unpack:
+    description:
+      - Whether C(ctr images import) also unpacks each image into the snapshotter.
+      - With V(false) it imports with C(--no-unpack), which only stores the content. The kubelet (CRI) unpacks an
+        image when the first container on the node uses it, so a node pays only for the images it runs; a worker
+        given the control-plane archives never unpacks them. Clients outside CRI (C(ctr run), C(nerdctl)) unpack
+        on first use too.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -177,6 +186,7 @@ def argument_spec() -> dict:
         "images": {"type": "list", "elements": "str", "default": []},
         "namespace": {"type": "str", "default": "k8s.io"},
         "address": {"type": "path", "default": "/run/containerd/containerd.sock"},
+        "unpack": {"type": "bool", "default": True},
     }
 
 
@@ -242,7 +252,7 @@ class ImageArchives:
             result["missing"] = missing
             return result
         for path in wanted:
-            rc, out, err = self.ctr_run(["images", "import", path])
+            rc, out, err = self.ctr_run(["images", "import", *([] if self.params["unpack"] else ["--no-unpack"]), path])
             if rc != 0:
                 result["changed"] = bool(result["imported"])
                 raise CommandError(

@@ -68,7 +68,7 @@ class FakeCtr:
         return [tuple(argv[5:7]) for argv in self.calls]
 
     def imported(self) -> list[str]:
-        return [argv[7] for argv in self.calls if argv[5:7] == ["images", "import"]]
+        return [argv[-1] for argv in self.calls if argv[5:7] == ["images", "import"]]
 
     def __call__(self, args, **kwargs):
         assert isinstance(args, list), "run_command must get an argv list"
@@ -76,8 +76,8 @@ class FakeCtr:
         self.environ.append(kwargs.get("environ_update") or {})
         if args[5:] == ["images", "list", "--quiet"]:
             return self.list_result
-        if args[5:7] == ["images", "import"] and len(args) == 8:
-            return self.import_results.get(args[7], (0, fixture("ctr-images-import.stdout"), ""))
+        if args[5:7] == ["images", "import"] and (len(args) == 8 or (len(args) == 9 and args[7] == "--no-unpack")):
+            return self.import_results.get(args[-1], (0, fixture("ctr-images-import.stdout"), ""))
         raise AssertionError(f"unexpected command {args}")
 
 
@@ -109,8 +109,8 @@ def list_argv(namespace: str = "k8s.io", address: str = SOCKET) -> list[str]:
     return [CTR, "--address", address, "--namespace", namespace, "images", "list", "--quiet"]
 
 
-def import_argv(path: str, namespace: str = "k8s.io", address: str = SOCKET) -> list[str]:
-    return [CTR, "--address", address, "--namespace", namespace, "images", "import", path]
+def import_argv(path: str, namespace: str = "k8s.io", address: str = SOCKET, unpack: bool = True) -> list[str]:
+    return [CTR, "--address", address, "--namespace", namespace, "images", "import", *([] if unpack else ["--no-unpack"]), path]
 
 
 # ----------------------------------------------------------------------------- reading names
@@ -258,6 +258,13 @@ def test_namespace_and_address_reach_ctr(capsys, ctr, pause):
     assert ctr.calls == [list_argv("default", "/run/alt/containerd.sock"), import_argv(pause, "default", "/run/alt/containerd.sock")]
 
 
+def test_without_unpack_only_the_content_is_imported(capsys, ctr, pause, coredns):
+    ctr.list_result = (0, f"{PAUSE}\n", "")
+    result = run(capsys, {"paths": [pause, coredns], "unpack": False})
+    assert (result["changed"], result["imported"]) == (True, [coredns])
+    assert ctr.calls == [list_argv(), import_argv(coredns, unpack=False)]
+
+
 def test_no_paths_does_nothing(capsys, ctr):
     result = run(capsys, {"paths": []})
     assert (result["changed"], result["images"], result["imported"]) == (False, {}, [])
@@ -296,6 +303,7 @@ def test_argument_spec():
         "images": {"type": "list", "elements": "str", "default": []},
         "namespace": {"type": "str", "default": "k8s.io"},
         "address": {"type": "path", "default": SOCKET},
+        "unpack": {"type": "bool", "default": True},
     }
 
 
