@@ -5,6 +5,7 @@ Usage: failures.py LOG. Each failure is the task header before it and the fatal 
 a failure that Ansible ignored ("...ignoring") is left out. Molecule boxes a playbook's output
 ("  │ " before each line) and wraps long lines (continued with two more spaces): both are undone.
 """
+
 import re
 import sys
 
@@ -12,7 +13,6 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BOX = re.compile(r"^\s*│ ?")
 LIMIT = 5
 WIDTH = 700
-
 
 
 def logical_lines(path):
@@ -23,7 +23,7 @@ def logical_lines(path):
             line = ANSI.sub("", raw.rstrip("\n"))
             boxed = BOX.match(line)
             if boxed:
-                line = line[boxed.end():]
+                line = line[boxed.end() :]
                 if line.startswith("  ") and pending is not None:
                     pending += " " + line.strip()
                     continue
