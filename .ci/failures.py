@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Print the last few Ansible failures of a log, briefly: CI keeps only the end of its output.
 
 Usage: failures.py LOG. Each failure is the task header before it and the fatal line, cut short;
@@ -44,7 +43,8 @@ for line in logical_lines(sys.argv[1]):
     elif line.strip() == "...ignoring" and failures:
         failures.pop()
 
-print(f"=== the last {min(LIMIT, len(failures))} of {len(failures)} Ansible failures in the log ===")
+if failures:
+    print(f"=== the last {min(LIMIT, len(failures))} of {len(failures)} Ansible failures in the log ===")
 for task_line, fatal in failures[-LIMIT:]:
     print(task_line[:200])
     print("  " + (fatal[:WIDTH] + " ..." if len(fatal) > WIDTH else fatal))
