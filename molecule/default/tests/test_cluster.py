@@ -218,6 +218,20 @@ def test_kubernetes_packages_are_pinned_and_held(host):
         assert host.package(name).version.startswith(f"{VERSION}-"), name
 
 
+def test_one_package_transaction_installed_kubernetes_with_containerd_haproxy_and_etcdctl(host):
+    # apt's history: the first entry that installed the kubelet installed the others too.
+    history = host.file("/var/log/apt/history.log").content_string
+    installs = [
+        set(re.findall(r"([a-z0-9][a-z0-9.+-]*):[a-z0-9]+ \(", line))
+        for line in re.findall(r"^Install: (.*)$", history, re.MULTILINE)
+    ]
+    first = next(names for names in installs if "kubelet" in names)
+    expected = {"kubeadm", "kubelet", "containerd", "runc", "haproxy"}
+    if host.backend.host in CONTROL_PLANES:
+        expected |= {"kubectl", "etcd-client"}
+    assert expected <= first, sorted(expected - first)
+
+
 def test_kubeconfigs_are_private(host):
     if host.backend.host not in CONTROL_PLANES:
         pytest.skip("kubeconfigs live on control planes")
