@@ -16,11 +16,13 @@ import sys
 print(get_venv_packages(NativePythonConfig(version="%d.%d" % sys.version_info[:2]))["pip"])
 PY
 )
-bootstrap=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
-if [ ! -f "$bootstrap" ]; then
-  wheel_dir=$top/.cache/pip-bootstrap
+# The wheel stays beside the script in ansible-test's cache, not in a checkout that may move or go.
+cache=$HOME/.ansible/test/cache
+bootstrap=$cache/get_pip_${pip_version//./_}.py
+wheel_dir=$cache/pip-bootstrap
+if [ ! -f "$bootstrap" ] || [ ! -f "$wheel_dir/pip-$pip_version-py3-none-any.whl" ] || ! grep -qF "\"$wheel_dir/" "$bootstrap"; then
   pip download --quiet --no-deps --dest "$wheel_dir" "pip==$pip_version"
-  mkdir -p "$(dirname "$bootstrap")"
+  mkdir -p "$cache"
   cat > "$bootstrap" <<PY
 # Stand-in for get-pip.py $pip_version: pip from its PyPI wheel installs pip itself.
 import sys
@@ -36,4 +38,4 @@ mkdir -p "$dest"
 (cd "$top" && git ls-files -co --exclude-standard -z | xargs -0 -I{} sh -c 'test -e "{}" && echo "{}"' | tar -cf - -T -) | tar -xf - -C "$dest"
 cd "$dest"
 # The Python of the ansible-test on PATH: each ansible-core of the matrix runs with its own.
-ansible-test sanity --venv --python "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --color no
+ansible-test sanity --venv --python "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --color no "$@"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The execution environment test: build an EE image on this machine from this checkout's collection
 # tarball, installed offline next to the `ansible` package (execution-environment.yml here), and
-# bring a demo cluster (1 control plane + 2 workers, nodes ke-*) to Ready with the collection's
-# site playbook run inside that image. Nothing reaches a registry or Galaxy: the base image is
+# bring a demo cluster (1 control plane + 1 worker, nodes ke-*: the worker's join runs the
+# collection's join module inside the image; KUBEADM_DEMO_WORKERS=N for more) to Ready with the
+# collection's site playbook run inside that image. Nothing reaches a registry or Galaxy: the base image is
 # built from the test bed's debootstrapped Debian 13 (base.Containerfile), pip reaches PyPI.
 #   tests/ee/run.sh                       build (cached layers are reused), run, remove the nodes
 #   KUBEADM_EE_KEEP=1 tests/ee/run.sh     keep the nodes (KUBEADM_DEMO_NAME=ke tests/testbed/demo.sh down)
@@ -105,7 +106,7 @@ build_ee
 check_image
 log "execution environment $image ready after $(elapsed)"
 
-KUBEADM_DEMO_RUNNER=ee:$image "$top/tests/testbed/demo.sh"
+KUBEADM_DEMO_WORKERS=${KUBEADM_DEMO_WORKERS:-1} KUBEADM_DEMO_RUNNER=ee:$image "$top/tests/testbed/demo.sh"
 log "site playbook done after $(elapsed)"
 
 nodes=$(docker exec "$name-cp1" kubectl get nodes --no-headers)
