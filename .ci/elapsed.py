@@ -1,0 +1,15 @@
+"""Prefix each line of standard input with the minutes and seconds since CI started.
+
+CI keeps only the end of its output: when a run is stopped at its time limit, these show where
+the time went. CI_STARTED (seconds since the epoch) is the start; without it, this script's own.
+"""
+
+import os
+import sys
+import time
+
+started = float(os.environ.get("CI_STARTED") or time.time())
+for line in sys.stdin:
+    minutes, seconds = divmod(int(time.time() - started), 60)
+    sys.stdout.write(f"[{minutes:02d}:{seconds:02d}] {line}")
+    sys.stdout.flush()
