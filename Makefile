@@ -65,7 +65,6 @@ test: static unit mirror molecule oldest ee
 static: setup
 	$(MAKE) -j2 --output-sync=target lint docs release-check sanity
 
-
 lint: setup
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint --profile production

@@ -20,13 +20,14 @@ PY
 cache=$HOME/.ansible/test/cache
 bootstrap=$cache/get_pip_${pip_version//./_}.py
 wheel_dir=$cache/pip-bootstrap
-if [ ! -f "$bootstrap" ] || [ ! -f "$wheel_dir/pip-$pip_version-py3-none-any.whl" ] || ! grep -qF "\"$wheel_dir/" "$bootstrap"; then
+wheel=$wheel_dir/pip-$pip_version-py3-none-any.whl
+if [ ! -f "$wheel" ] || ! grep -qsF "\"$wheel\"" "$bootstrap"; then
   pip download --quiet --no-deps --dest "$wheel_dir" "pip==$pip_version"
   mkdir -p "$cache"
   cat > "$bootstrap" <<PY
 # Stand-in for get-pip.py $pip_version: pip from its PyPI wheel installs pip itself.
 import sys
-sys.path.insert(0, "$wheel_dir/pip-$pip_version-py3-none-any.whl")
+sys.path.insert(0, "$wheel")
 from pip._internal.cli.main import main
 args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
 sys.exit(main(["install", "--upgrade", "--force-reinstall"] + args))
