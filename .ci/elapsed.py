@@ -2,6 +2,7 @@
 
 CI keeps only the end of its output: when a run is stopped at its time limit, these show where
 the time went. CI_STARTED (seconds since the epoch) is the start; without it, this script's own.
+Lines pass as bytes: output that is not UTF-8 must not stop the pipe the tests write into.
 """
 
 import os
@@ -9,7 +10,7 @@ import sys
 import time
 
 started = float(os.environ.get("CI_STARTED") or time.time())
-for line in sys.stdin:
+for line in sys.stdin.buffer:
     minutes, seconds = divmod(int(time.time() - started), 60)
-    sys.stdout.write(f"[{minutes:02d}:{seconds:02d}] {line}")
-    sys.stdout.flush()
+    sys.stdout.buffer.write(b"[%02d:%02d] " % (minutes, seconds) + line)
+    sys.stdout.buffer.flush()
